@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// The idcloud command: serve | init | migrate | help | version.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, resolveConfig, SERVER_OPTIONS, type ServerConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './runtime.js';
+import { VERSION } from './server.js';
+import { bootstrapIfEmpty, BootstrapError, type SeededOwnerCredentials } from './setup/bootstrap.js';
+import { prepareStorage } from './setup/storage.js';
+import { MasterKeyError } from './security/master-key.js';
+import { StoreError } from './store/database.js';
+import { MigrationError } from './store/migrations/index.js';
+
+const COMMANDS = ['serve', 'init', 'migrate', 'help', 'version'] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** Exit codes: 2 for a bad command line or configuration, 1 for a failure while running. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const SEED_FLAGS = {
+  'owner-client-id': { type: 'string', env: 'IDCLOUD_OWNER_CLIENT_ID' },
+  'owner-client-secret': { type: 'string', env: 'IDCLOUD_OWNER_CLIENT_SECRET' },
+} as const;
+
+export interface ParsedCommandLine {
+  command: Command;
+  config: ServerConfig;
+  seededOwner: SeededOwnerCredentials;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
+  const [first, ...rest] = argv;
+  const command = (first === undefined || first === '--help' || first === '-h' ? 'help' : first === '--version' ? 'version' : first) as Command;
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${first}"; try "idcloud help"`);
+
+  const options: NonNullable<ParseArgsConfig['options']> = { config: { type: 'string' } };
+  for (const spec of SERVER_OPTIONS) options[spec.flag] = { type: spec.kind === 'boolean' ? 'boolean' : 'string' };
+  for (const [flag, def] of Object.entries(SEED_FLAGS)) options[flag] = { type: def.type };
+
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad command line');
+  }
+  const flags: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const spec of SERVER_OPTIONS) if (values[spec.flag] !== undefined) flags[spec.key] = values[spec.flag];
+  const configFile = (values.config as string | undefined) ?? (env.IDCLOUD_CONFIG || undefined);
+  const config = resolveConfig({ flags, env, configFile });
+  const seed = (flag: keyof typeof SEED_FLAGS): string | undefined => (values[flag] as string | undefined) ?? (env[SEED_FLAGS[flag].env] || undefined);
+  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') } };
+}
+
+export function helpText(): string {
+  const lines = [
+    `idcloud ${VERSION}: a self-hosted identity cloud`,
+    '',
+    'Usage: idcloud <command> [options]',
+    '',
+    'Commands:',
+    '  serve     start the server (creates and bootstraps the database on first start)',
+    '  init      create and bootstrap the database without serving',
+    '  migrate   apply pending database migrations',
+    '  version   print the version',
+    '',
+    'Options (flag, environment variable):',
+    '  --config <file>  IDCLOUD_CONFIG  JSON file with any of the options below (camelCase keys)',
+  ];
+  for (const spec of SERVER_OPTIONS) {
+    const flag = spec.kind === 'boolean' ? `--${spec.flag}` : `--${spec.flag} <value>`;
+    lines.push(`  ${flag}  ${spec.env.join(' | ')}  ${spec.description} [default: ${spec.defaultText}]`);
+  }
+  lines.push('  --owner-client-id <id>, --owner-client-secret <secret>  IDCLOUD_OWNER_CLIENT_ID/_SECRET  seed the owner client on first start');
+  return lines.join('\n');
+}
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+async function serve(parsed: ParsedCommandLine): Promise<void> {
+  const logger = createLogger(parsed.config.logLevel);
+  const server = await startServer(parsed.config, { logger, seededOwner: parsed.seededOwner });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function init(parsed: ParsedCommandLine): Promise<void> {
+  const { store, secretBox } = await prepareStorage(parsed.config, process.env);
+  try {
+    const result = await bootstrapIfEmpty(store.db, secretBox, { dataDir: parsed.config.dataDir, seededOwner: parsed.seededOwner });
+    if (result.created) {
+      out(`initialized ${store.location}: application ${result.credentials.application_id}`);
+      out(`API client credentials written to ${result.file} (mode 0600)`);
+    } else {
+      out(`${store.location} was initialized before; nothing changed`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function migrate(parsed: ParsedCommandLine): Promise<void> {
+  const { store, appliedMigrations } = await prepareStorage(parsed.config, process.env);
+  await store.close();
+  out(appliedMigrations.length > 0 ? `applied: ${appliedMigrations.join(', ')}` : `${store.location} is up to date`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(argv, process.env);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`idcloud: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    switch (parsed.command) {
+      case 'help':
+        out(helpText());
+        return 0;
+      case 'version':
+        out(VERSION);
+        return 0;
+      case 'serve':
+        await serve(parsed);
+        return 0;
+      case 'init':
+        await init(parsed);
+        return 0;
+      case 'migrate':
+        await migrate(parsed);
+        return 0;
+    }
+  } catch (err) {
+    const known = [StoreError, MasterKeyError, MigrationError, BootstrapError, ConfigError].some((t) => err instanceof t);
+    const message = known ? (err as Error).message : `unexpected error: ${(err as Error).message ?? String(err)}`;
+    process.stderr.write(`idcloud: ${message}\n`);
+    if (!known && process.env.IDCLOUD_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (err: unknown) => {
+      process.stderr.write(`idcloud: ${(err as Error).message ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,14 @@
+// Everything a route needs, handed over in one object rather than imported as globals.
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import type { ServerMetrics } from './metrics.js';
+import type { SecretBox } from './security/secret-box.js';
+import type { Store } from './store/database.js';
+
+export interface AppContext {
+  config: ServerConfig;
+  store: Store;
+  secretBox: SecretBox;
+  logger: Logger;
+  metrics: ServerMetrics;
+}

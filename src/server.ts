@@ -1,0 +1,63 @@
+// Builds the Fastify application from the pieces: transport-level hooks (request ids, metrics,
+// error shape), the OpenAPI document, and one route module per API family.
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { healthRoutes } from './api/health/routes.js';
+import type { AppContext } from './context.js';
+import { newRequestId } from './security/random.js';
+
+export const VERSION = '0.1.0';
+
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
+  const app = Fastify({
+    loggerInstance,
+    genReqId: () => newRequestId(),
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    bodyLimit: ctx.config.bodyLimit,
+    trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'idcloud', version: VERSION, description: 'Registration, configuration, Hosted Login and Webhooks APIs' },
+    },
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, request_id: request.id });
+  });
+
+  // Errors that reach here come from routes without an API-specific envelope. Internals never leak.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (error.validation) {
+      return reply.code(400).send({ error: 'invalid_request', message: error.message, request_id: request.id });
+    }
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: 'invalid_request', message: error.message, request_id: request.id });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal_error', message: 'internal error', request_id: request.id });
+  });
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
+
+  healthRoutes(app, ctx);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}

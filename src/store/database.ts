@@ -1,0 +1,144 @@
+// Opening the database: SQLite (embedded default) or PostgreSQL, behind one Kysely instance.
+// Before anything is written, the target is inspected read-only, so that a corrupt or foreign
+// database is refused untouched.
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { SealedSecret } from '../security/secret-box.js';
+import type { Database } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type StoreTarget =
+  | { engine: 'sqlite'; file: string }
+  | { engine: 'postgres'; url: string };
+
+export interface Store {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Human-readable location, never including a password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** What is found at the target before idcloud touches it. */
+export type StoreInspection =
+  | { state: 'absent' | 'empty' }
+  | { state: 'idcloud'; masterKeyCheck: SealedSecret | null };
+
+export const META_TABLE = 'idcloud_meta';
+export const MIGRATION_TABLE = 'idcloud_migration';
+export const MIGRATION_LOCK_TABLE = 'idcloud_migration_lock';
+export const MASTER_KEY_CHECK = 'master_key_check';
+
+export function storeTarget(databaseUrl: string | null, dataDir: string): StoreTarget {
+  return databaseUrl ? { engine: 'postgres', url: databaseUrl } : { engine: 'sqlite', file: join(dataDir, 'idcloud.db') };
+}
+
+export function describeTarget(target: StoreTarget): string {
+  if (target.engine === 'sqlite') return `SQLite ${target.file}`;
+  try {
+    const u = new URL(target.url);
+    return `PostgreSQL ${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (unparseable URL)';
+  }
+}
+
+function classifyTables(tables: string[], where: string): 'empty' | 'idcloud' {
+  if (tables.includes(META_TABLE) || tables.includes(MIGRATION_TABLE)) return 'idcloud';
+  if (tables.length === 0) return 'empty';
+  const sample = tables.slice(0, 5).join(', ');
+  throw new StoreError(`${where} holds tables that are not idcloud's (${sample}); refusing to use it`);
+}
+
+function parseKeyCheck(value: string | undefined): SealedSecret | null {
+  if (value === undefined) return null;
+  const parsed = JSON.parse(value) as SealedSecret;
+  return { keyId: parsed.keyId, ciphertext: parsed.ciphertext };
+}
+
+function inspectSqlite(file: string): StoreInspection {
+  const where = describeTarget({ engine: 'sqlite', file });
+  if (!existsSync(file) || statSync(file).size === 0) return { state: 'absent' };
+  let conn: SQLite.Database | undefined;
+  try {
+    conn = new SQLite(file, { readonly: true, fileMustExist: true });
+    const tables = (conn.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
+    const state = classifyTables(tables, where);
+    if (state === 'empty') return { state };
+    const row = tables.includes(META_TABLE)
+      ? (conn.prepare(`select value from ${META_TABLE} where key = ?`).get(MASTER_KEY_CHECK) as { value: string } | undefined)
+      : undefined;
+    return { state, masterKeyCheck: parseKeyCheck(row?.value) };
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`${where} is not a readable SQLite database (${(err as Error).message}); the file was left untouched`);
+  } finally {
+    conn?.close();
+  }
+}
+
+// int8 (counts, identities) as JS numbers: every id idcloud stores fits in 2^53.
+const builtinParser = pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown;
+const pgTypes = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : builtinParser(oid, format)) };
+
+function pgConfig(url: string): pg.PoolConfig {
+  return { connectionString: url, types: pgTypes };
+}
+
+async function inspectPostgres(url: string): Promise<StoreInspection> {
+  const where = describeTarget({ engine: 'postgres', url });
+  const client = new pg.Client(pgConfig(url));
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new StoreError(`cannot connect to ${where}: ${(err as Error).message}`);
+  }
+  try {
+    const { rows } = await client.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'",
+    );
+    const tables = rows.map((r) => r.table_name);
+    const state = classifyTables(tables, where);
+    if (state === 'empty') return { state };
+    const check = tables.includes(META_TABLE)
+      ? (await client.query<{ value: string }>(`select value from ${META_TABLE} where key = $1`, [MASTER_KEY_CHECK])).rows[0]
+      : undefined;
+    return { state, masterKeyCheck: parseKeyCheck(check?.value) };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function inspectStore(target: StoreTarget): Promise<StoreInspection> {
+  return target.engine === 'sqlite' ? inspectSqlite(target.file) : inspectPostgres(target.url);
+}
+
+export function openStore(target: StoreTarget): Store {
+  const location = describeTarget(target);
+  if (target.engine === 'sqlite') {
+    mkdirSync(join(target.file, '..'), { recursive: true, mode: 0o700 });
+    // The database holds sealed secrets and user records: owner-only, and SQLite gives its -wal and -shm the same mode.
+    if (!existsSync(target.file)) closeSync(openSync(target.file, 'a', 0o600));
+    const conn = new SQLite(target.file);
+    conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = FULL');
+    conn.pragma('foreign_keys = ON');
+    // Another process (the CLI while the server runs) may hold the write lock briefly.
+    conn.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    return { db, engine: 'sqlite', location, close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ ...pgConfig(target.url), max: 10 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', location, close: () => db.destroy() };
+}

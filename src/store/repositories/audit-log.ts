@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface AuditEntry {
+  at: string;
+  applicationId: string | null;
+  actorClientId: string | null;
+  sourceAddress: string | null;
+  operation: string;
+  target: string | null;
+  /** Already redacted by the caller: no secret may reach this table. */
+  before: unknown;
+  after: unknown;
+}
+
+export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: entry.at,
+      application_id: entry.applicationId,
+      actor_client_id: entry.actorClientId,
+      source_address: entry.sourceAddress,
+      operation: entry.operation,
+      target: entry.target,
+      before: entry.before === undefined || entry.before === null ? null : JSON.stringify(entry.before),
+      after: entry.after === undefined || entry.after === null ? null : JSON.stringify(entry.after),
+    })
+    .execute();
+}
+
+export async function listAudit(db: Kysely<Database>, applicationId: string): Promise<(AuditEntry & { id: number })[]> {
+  const rows = await db.selectFrom('audit_log').selectAll().where('application_id', '=', applicationId).orderBy('id').execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: r.at,
+    applicationId: r.application_id,
+    actorClientId: r.actor_client_id,
+    sourceAddress: r.source_address,
+    operation: r.operation,
+    target: r.target,
+    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+  }));
+}

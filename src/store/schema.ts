@@ -1,0 +1,76 @@
+// Row types of every table, as Kysely sees them. Timestamps are UTC ISO-8601 text with microseconds
+// (fixed width, so text order is time order on both engines); JSON is stored as text.
+import type { Generated } from 'kysely';
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface CustomersTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApplicationsTable {
+  id: string;
+  customer_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface EntityTypesTable {
+  id: Generated<number>;
+  application_id: string;
+  name: string;
+  /** JSON: the attr_defs array */
+  attr_defs: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiClientsTable {
+  client_id: string;
+  application_id: string;
+  description: string;
+  /** JSON array of feature names */
+  features: string;
+  /** JSON array of CIDR blocks */
+  whitelist: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiClientSecretsTable {
+  id: Generated<number>;
+  client_id: string;
+  key_id: string;
+  ciphertext: string;
+  created_at: string;
+  /** null while this is the current secret; set when a reset gives it a grace period */
+  expires_at: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  application_id: string | null;
+  actor_client_id: string | null;
+  source_address: string | null;
+  operation: string;
+  target: string | null;
+  /** JSON, secrets redacted */
+  before: string | null;
+  after: string | null;
+}
+
+export interface Database {
+  idcloud_meta: MetaTable;
+  customers: CustomersTable;
+  applications: ApplicationsTable;
+  entity_types: EntityTypesTable;
+  api_clients: ApiClientsTable;
+  api_client_secrets: ApiClientSecretsTable;
+  audit_log: AuditLogTable;
+}
