@@ -1,0 +1,71 @@
+// Unit and property tests for src/security/constant-time.ts. (Timing itself is not asserted.)
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { constantTimeEqual } from '../../src/security/constant-time.js';
+
+describe('constantTimeEqual', () => {
+  it('is true for equal strings and false for unequal ones', () => {
+    expect(constantTimeEqual('secret', 'secret')).toBe(true);
+    expect(constantTimeEqual('', '')).toBe(true);
+    expect(constantTimeEqual('secret', 'secreT')).toBe(false);
+    expect(constantTimeEqual('secret', 'terces')).toBe(false);
+    expect(constantTimeEqual('a'.repeat(32), `${'a'.repeat(31)}b`)).toBe(false);
+  });
+
+  it('is false for strings of different lengths, including prefixes and the empty string', () => {
+    expect(constantTimeEqual('secret', 'secret2')).toBe(false);
+    expect(constantTimeEqual('secret', 'secre')).toBe(false);
+    expect(constantTimeEqual('secret', '')).toBe(false);
+    expect(constantTimeEqual('', 'x')).toBe(false);
+    expect(constantTimeEqual('x', 'x\0')).toBe(false);
+  });
+
+  it('compares Buffers by content', () => {
+    expect(constantTimeEqual(Buffer.from([1, 2, 3]), Buffer.from([1, 2, 3]))).toBe(true);
+    expect(constantTimeEqual(Buffer.from([1, 2, 3]), Buffer.from([1, 2, 4]))).toBe(false);
+    expect(constantTimeEqual(Buffer.from([1, 2, 3]), Buffer.from([1, 2, 3, 0]))).toBe(false);
+    expect(constantTimeEqual(Buffer.alloc(0), Buffer.alloc(0))).toBe(true);
+  });
+
+  it('treats a string as its UTF-8 bytes when compared with a Buffer', () => {
+    expect(constantTimeEqual('pässwörd', Buffer.from('pässwörd', 'utf8'))).toBe(true);
+    expect(constantTimeEqual(Buffer.from('pässwörd', 'utf8'), 'pässwörd')).toBe(true);
+    expect(constantTimeEqual('pässwörd', Buffer.from('pässwörd', 'latin1'))).toBe(false);
+    expect(constantTimeEqual('abc', Buffer.from('abd'))).toBe(false);
+    expect(constantTimeEqual('abc', Buffer.from('abcd'))).toBe(false);
+  });
+
+  it('agrees with === on well-formed strings (property)', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary-ascii', maxLength: 4 }));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(constantTimeEqual(a, b)).toBe(a === b);
+        expect(constantTimeEqual(a, a)).toBe(true);
+        expect(constantTimeEqual(b, a)).toBe(constantTimeEqual(a, b));
+      }),
+    );
+  });
+
+  it('agrees with Buffer.equals on byte strings of any lengths (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), (a, b) => {
+        const ba = Buffer.from(a);
+        const bb = Buffer.from(b);
+        expect(constantTimeEqual(ba, bb)).toBe(ba.equals(bb));
+        expect(constantTimeEqual(ba, Buffer.from(ba))).toBe(true);
+      }),
+    );
+  });
+
+  it('is false whenever one byte of an otherwise equal value differs (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, position, xor) => {
+        const a = Buffer.from(bytes);
+        const b = Buffer.from(bytes);
+        const i = position % b.length;
+        b[i] = (b[i] ?? 0) ^ xor;
+        expect(constantTimeEqual(a, b)).toBe(false);
+      }),
+    );
+  });
+});
