@@ -35,7 +35,7 @@ export interface ParsedCommandLine {
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
   const [first, ...rest] = argv;
   const command = (first === undefined || first === '--help' || first === '-h' ? 'help' : first === '--version' ? 'version' : first) as Command;
-  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${first}"; try "idcloud help"`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(first)}; try "idcloud help"`);
 
   const options: NonNullable<ParseArgsConfig['options']> = { config: { type: 'string' } };
   for (const spec of SERVER_OPTIONS) options[spec.flag] = { type: spec.kind === 'boolean' ? 'boolean' : 'string' };

@@ -79,6 +79,7 @@ export const SERVER_OPTIONS: readonly AnyOptionSpec[] = [
     key: 'masterKeyFile', flag: 'master-key-file', env: ['IDCLOUD_MASTER_KEY_FILE'], kind: 'string',
     defaultText: '<data dir>/master.key',
     description: 'File holding the base64 master key; created with mode 0600 on first start. `IDCLOUD_MASTER_KEY` (base64, 32 bytes; environment only) takes precedence.',
+    validate: (v) => (v === null || v.length > 0 ? null : 'must not be empty'),
   },
   {
     key: 'logLevel', flag: 'log-level', env: ['IDCLOUD_LOG_LEVEL'], kind: 'string', defaultText: 'info',
@@ -90,7 +91,7 @@ export const SERVER_OPTIONS: readonly AnyOptionSpec[] = [
     description: 'Comma-separated addresses or CIDR blocks of proxies whose `X-Forwarded-For` is believed.',
     validate: (v) => {
       const bad = v.find((entry) => !isAddressOrCidr(entry));
-      return bad === undefined ? null : `"${bad}" is not an IP address or CIDR block`;
+      return bad === undefined ? null : `${JSON.stringify(bad)} is not an IP address or CIDR block`;
     },
   },
   {
@@ -169,7 +170,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   const known = new Set<string>(SERVER_OPTIONS.map((o) => o.key));
   for (const key of Object.keys(parsed)) {
-    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option "${key}"`);
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown option ${JSON.stringify(key)}`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -177,7 +178,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 /** Resolves the configuration: flags win over environment, environment over file, file over defaults. */
 export function resolveConfig(sources: ConfigSources): ServerConfig {
   const file = sources.configFile ? readConfigFile(sources.configFile) : {};
-  const config: Record<string, unknown> = { ...defaults };
+  const config: Record<string, unknown> = { ...defaults, trustedProxies: [...defaults.trustedProxies] };
   for (const spec of SERVER_OPTIONS) {
     const envName = spec.env.find((name) => sources.env[name] !== undefined && sources.env[name] !== '');
     let value: unknown;
@@ -199,5 +200,5 @@ export function resolveConfig(sources: ConfigSources): ServerConfig {
 }
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
-  return { ...defaults, ...overrides };
+  return { ...defaults, trustedProxies: [...defaults.trustedProxies], ...overrides };
 }
