@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SecretBox } from './security/secret-box.js';
+import type { ApiClientDirectory } from './services/api-client-directory.js';
+import type { AuthThrottle } from './services/auth-throttle.js';
+import type { ChangeWatcher } from './services/change-watcher.js';
 import type { Store } from './store/database.js';
 
 export interface AppContext {
@@ -11,4 +14,7 @@ export interface AppContext {
   secretBox: SecretBox;
   logger: Logger;
   metrics: ServerMetrics;
+  clients: ApiClientDirectory;
+  throttle: AuthThrottle;
+  changes: ChangeWatcher;
 }

@@ -8,6 +8,29 @@ import { ServerMetrics } from './metrics.js';
 import { buildServer } from './server.js';
 import { bootstrapIfEmpty, type BootstrapResult, type SeededOwnerCredentials } from './setup/bootstrap.js';
 import { prepareStorage } from './setup/storage.js';
+import type { SecretBox } from './security/secret-box.js';
+import { ApiClientDirectory } from './services/api-client-directory.js';
+import { AuthThrottle, type ThrottleSettings } from './services/auth-throttle.js';
+import { ChangeWatcher } from './services/change-watcher.js';
+import type { Store } from './store/database.js';
+
+export const DEFAULT_THROTTLE: ThrottleSettings = { clientLimit: 10, addressLimit: 100, windowSeconds: 300 };
+
+/** The services every route shares; started before the server listens, stopped after it closes. */
+export async function createContext(config: ServerConfig, store: Store, secretBox: SecretBox, logger: Logger): Promise<AppContext> {
+  const clients = new ApiClientDirectory(store, secretBox);
+  const changes = new ChangeWatcher(store, logger);
+  changes.on('api_clients', (key) => clients.invalidate(key));
+  const throttle = new AuthThrottle(store, DEFAULT_THROTTLE, logger);
+  await changes.start();
+  await throttle.start();
+  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes };
+}
+
+function stopContext(context: AppContext): void {
+  context.changes.stop();
+  context.throttle.stop();
+}
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,6 +58,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   if (appliedMigrations.length > 0) logger.info({ migrations: appliedMigrations, database: store.location }, 'applied migrations');
 
   let app: FastifyInstance | undefined;
+  let stopServices = (): void => undefined;
   try {
     const bootstrap = await bootstrapIfEmpty(store.db, secretBox, { dataDir: config.dataDir, seededOwner: options.seededOwner });
     if (bootstrap.created) {
@@ -43,7 +67,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         'first start: created the default application; its API client credentials are in the file named here',
       );
     }
-    const context: AppContext = { config, store, secretBox, logger, metrics: new ServerMetrics() };
+    const context = await createContext(config, store, secretBox, logger);
+    stopServices = () => stopContext(context);
     const server = await buildServer(context);
     app = server;
     const address = await server.listen({ host: config.host, port: config.port });
@@ -58,6 +83,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
           await server.close();
         } finally {
           clearTimeout(timer);
+          stopServices();
           await store.close();
         }
       })();
@@ -69,6 +95,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     return { app: server, context, url: `http://${host}:${port}`, bootstrap, close };
   } catch (err) {
     if (app) await app.close();
+    stopServices();
     await store.close();
     throw err;
   }

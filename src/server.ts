@@ -1,8 +1,11 @@
 // Builds the Fastify application from the pieces: transport-level hooks (request ids, metrics,
 // error shape), the OpenAPI document, and one route module per API family.
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './api/health/routes.js';
+import { configApi } from './api/config/index.js';
+import { registrationApi } from './api/registration/index.js';
 import type { AppContext } from './context.js';
 import { newRequestId } from './security/random.js';
 
@@ -26,6 +29,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       info: { title: 'idcloud', version: VERSION, description: 'Registration, configuration, Hosted Login and Webhooks APIs' },
     },
   });
+
+  // gzip when asked (the reference Python client always asks).
+  await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 1024 });
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -57,6 +63,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   healthRoutes(app, ctx);
+  await app.register(async (scope) => registrationApi(scope, ctx));
+  await app.register(async (scope) => configApi(scope, ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

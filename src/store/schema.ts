@@ -65,6 +65,20 @@ export interface AuditLogTable {
   after: string | null;
 }
 
+export interface CacheEpochsTable {
+  name: string;
+  epoch: number;
+  /** the key changed last (a client id), so watchers can drop just that entry when one change happened */
+  changed_key: string | null;
+}
+
+export interface AuthThrottleTable {
+  key: string;
+  window_start: string;
+  failures: number;
+  blocked_until: string | null;
+}
+
 export interface Database {
   idcloud_meta: MetaTable;
   customers: CustomersTable;
@@ -73,4 +87,6 @@ export interface Database {
   api_clients: ApiClientsTable;
   api_client_secrets: ApiClientSecretsTable;
   audit_log: AuditLogTable;
+  cache_epochs: CacheEpochsTable;
+  auth_throttle: AuthThrottleTable;
 }

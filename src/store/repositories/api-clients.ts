@@ -66,3 +66,70 @@ export async function countApiClients(db: Kysely<Database>, applicationId: strin
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export async function listApiClients(db: Kysely<Database>, applicationId: string): Promise<ApiClientRecord[]> {
+  const rows = await db.selectFrom('api_clients').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('client_id').execute();
+  return rows.map((r) => ({
+    clientId: r.client_id,
+    applicationId: r.application_id,
+    description: r.description,
+    features: JSON.parse(r.features) as string[],
+    whitelist: JSON.parse(r.whitelist) as string[],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** The current (non-grace) sealed secret of each client of an application. */
+export async function currentSecrets(db: Kysely<Database>, applicationId: string): Promise<Map<string, SealedSecret>> {
+  const rows = await db
+    .selectFrom('api_client_secrets as s')
+    .innerJoin('api_clients as c', 'c.client_id', 's.client_id')
+    .select(['s.client_id', 's.key_id', 's.ciphertext'])
+    .where('c.application_id', '=', applicationId)
+    .where('s.expires_at', 'is', null)
+    .execute();
+  return new Map(rows.map((r) => [r.client_id, { keyId: r.key_id, ciphertext: r.ciphertext }]));
+}
+
+export async function updateApiClient(
+  db: Kysely<Database>,
+  clientId: string,
+  patch: { description?: string; features?: string[]; whitelist?: string[]; updatedAt: string },
+): Promise<void> {
+  await db
+    .updateTable('api_clients')
+    .set({
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.features !== undefined ? { features: JSON.stringify(patch.features) } : {}),
+      ...(patch.whitelist !== undefined ? { whitelist: JSON.stringify(patch.whitelist) } : {}),
+      updated_at: patch.updatedAt,
+    })
+    .where('client_id', '=', clientId)
+    .execute();
+}
+
+export async function deleteApiClient(db: Kysely<Database>, clientId: string): Promise<void> {
+  await db.deleteFrom('api_client_secrets').where('client_id', '=', clientId).execute();
+  await db.deleteFrom('api_clients').where('client_id', '=', clientId).execute();
+}
+
+/**
+ * Replaces a client's current secret. The old one stays valid until `graceEndsAt` (or is dropped at
+ * once when null); secrets whose grace already ended are removed.
+ */
+export async function replaceClientSecret(
+  db: Kysely<Database>,
+  clientId: string,
+  secret: SealedSecret,
+  now: string,
+  graceEndsAt: string | null,
+): Promise<void> {
+  if (graceEndsAt === null) {
+    await db.deleteFrom('api_client_secrets').where('client_id', '=', clientId).where('expires_at', 'is', null).execute();
+  } else {
+    await db.updateTable('api_client_secrets').set({ expires_at: graceEndsAt }).where('client_id', '=', clientId).where('expires_at', 'is', null).execute();
+  }
+  await db.deleteFrom('api_client_secrets').where('client_id', '=', clientId).where('expires_at', '<=', now).execute();
+  await db.insertInto('api_client_secrets').values({ client_id: clientId, key_id: secret.keyId, ciphertext: secret.ciphertext, created_at: now, expires_at: null }).execute();
+}

@@ -29,8 +29,25 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Prom
     .execute();
 }
 
-export async function listAudit(db: Kysely<Database>, applicationId: string): Promise<(AuditEntry & { id: number })[]> {
-  const rows = await db.selectFrom('audit_log').selectAll().where('application_id', '=', applicationId).orderBy('id').execute();
+export interface AuditQuery {
+  applicationId: string;
+  /** inclusive bounds, stored-timestamp form */
+  from?: string | undefined;
+  to?: string | undefined;
+  actorClientId?: string | undefined;
+  operation?: string | undefined;
+  limit?: number;
+}
+
+/** Entries oldest first. */
+export async function listAudit(db: Kysely<Database>, query: AuditQuery | string): Promise<(AuditEntry & { id: number })[]> {
+  const q: AuditQuery = typeof query === 'string' ? { applicationId: query } : query;
+  let select = db.selectFrom('audit_log').selectAll().where('application_id', '=', q.applicationId);
+  if (q.from !== undefined) select = select.where('at', '>=', q.from);
+  if (q.to !== undefined) select = select.where('at', '<=', q.to);
+  if (q.actorClientId !== undefined) select = select.where('actor_client_id', '=', q.actorClientId);
+  if (q.operation !== undefined) select = select.where('operation', '=', q.operation);
+  const rows = await select.orderBy('id').limit(q.limit ?? 10_000).execute();
   return rows.map((r) => ({
     id: Number(r.id),
     at: r.at,

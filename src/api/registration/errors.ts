@@ -1,0 +1,62 @@
+// The Registration API's error envelope (spec capture-error-codes.md): HTTP 200 with
+// {"stat":"error","code","error","error_description","request_id"}. One canonical name per code.
+// Operations throw RegistrationError; the transport renders it.
+
+export const ERROR_NAMES = {
+  100: 'missing_argument',
+  200: 'invalid_argument',
+  201: 'duplicate_argument',
+  205: 'invalid_auth_method',
+  221: 'unknown_application',
+  222: 'unknown_entity_type',
+  223: 'unknown_attribute',
+  232: 'entity_type_exists',
+  233: 'attribute_exists',
+  234: 'reserved_attribute',
+  310: 'record_not_found',
+  402: 'invalid_client_credentials',
+  403: 'client_permission_error',
+  413: 'no_access_grant',
+  414: 'access_token_expired',
+  500: 'unexpected_error',
+  510: 'api_limit_error',
+} as const;
+
+export type RegistrationErrorCode = keyof typeof ERROR_NAMES;
+
+export class RegistrationError extends Error {
+  override name = 'RegistrationError';
+  constructor(
+    readonly code: RegistrationErrorCode,
+    readonly description: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(description);
+  }
+
+  get error(): string {
+    return ERROR_NAMES[this.code];
+  }
+
+  toBody(requestId: string): Record<string, unknown> {
+    return { stat: 'error', code: this.code, error: this.error, error_description: this.description, ...this.extra, request_id: requestId };
+  }
+}
+
+export const missingArgument = (name: string): RegistrationError =>
+  new RegistrationError(100, `missing required argument: ${name}`, { argument_name: name });
+
+export const invalidArgument = (name: string, reason: string): RegistrationError =>
+  new RegistrationError(200, `${name} was not valid for the following reason: ${reason}`, { argument_name: name });
+
+export const duplicateArgument = (names: string[]): RegistrationError =>
+  new RegistrationError(201, `these arguments cannot be used together: ${names.join(', ')}`, { argument_names: names });
+
+export const invalidClientCredentials = (): RegistrationError =>
+  new RegistrationError(402, 'client_id and client_secret are invalid');
+
+export const clientPermissionError = (): RegistrationError =>
+  new RegistrationError(403, 'the provided client does not have authorization for this action');
+
+export const apiLimitError = (retryAfterSeconds: number): RegistrationError =>
+  new RegistrationError(510, `too many failed authentication attempts; retry in ${retryAfterSeconds} seconds`);
