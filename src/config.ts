@@ -18,6 +18,9 @@ export interface ServerConfig {
   allowUrlCredentials: boolean;
   shutdownTimeout: number;
   bodyLimit: number;
+  authFailureLimit: number;
+  authFailureAddressLimit: number;
+  authFailureWindow: number;
 }
 
 /** Thrown for any bad option; the CLI prints its message as one line and exits non-zero. */
@@ -51,6 +54,9 @@ const defaults: ServerConfig = {
   allowUrlCredentials: false,
   shutdownTimeout: 10,
   bodyLimit: 10 * 1024 * 1024,
+  authFailureLimit: 10,
+  authFailureAddressLimit: 100,
+  authFailureWindow: 300,
 };
 
 export const SERVER_OPTIONS: readonly AnyOptionSpec[] = [
@@ -108,6 +114,21 @@ export const SERVER_OPTIONS: readonly AnyOptionSpec[] = [
     key: 'bodyLimit', flag: 'body-limit', env: ['IDCLOUD_BODY_LIMIT'], kind: 'integer', defaultText: '10485760',
     description: 'Largest accepted request body, in bytes.',
     validate: (v) => (v >= 1024 ? null : 'must be at least 1024'),
+  },
+  {
+    key: 'authFailureLimit', flag: 'auth-failure-limit', env: ['IDCLOUD_AUTH_FAILURE_LIMIT'], kind: 'integer', defaultText: '10',
+    description: 'Failed authentications of one client id within the window before it is refused (code 510, HTTP 429) until the window has passed.',
+    validate: (v) => (v >= 1 ? null : 'must be at least 1'),
+  },
+  {
+    key: 'authFailureAddressLimit', flag: 'auth-failure-address-limit', env: ['IDCLOUD_AUTH_FAILURE_ADDRESS_LIMIT'], kind: 'integer', defaultText: '100',
+    description: 'Failed authentications from one source address within the window before it is refused.',
+    validate: (v) => (v >= 1 ? null : 'must be at least 1'),
+  },
+  {
+    key: 'authFailureWindow', flag: 'auth-failure-window', env: ['IDCLOUD_AUTH_FAILURE_WINDOW'], kind: 'integer', defaultText: '300',
+    description: 'Length in seconds of the failed-authentication window, and of the block that follows.',
+    validate: (v) => (v >= 1 && v <= 86400 ? null : 'must be between 1 and 86400'),
   },
 ];
 

@@ -10,18 +10,20 @@ import { bootstrapIfEmpty, type BootstrapResult, type SeededOwnerCredentials } f
 import { prepareStorage } from './setup/storage.js';
 import type { SecretBox } from './security/secret-box.js';
 import { ApiClientDirectory } from './services/api-client-directory.js';
-import { AuthThrottle, type ThrottleSettings } from './services/auth-throttle.js';
+import { AuthThrottle } from './services/auth-throttle.js';
 import { ChangeWatcher } from './services/change-watcher.js';
 import type { Store } from './store/database.js';
-
-export const DEFAULT_THROTTLE: ThrottleSettings = { clientLimit: 10, addressLimit: 100, windowSeconds: 300 };
 
 /** The services every route shares; started before the server listens, stopped after it closes. */
 export async function createContext(config: ServerConfig, store: Store, secretBox: SecretBox, logger: Logger): Promise<AppContext> {
   const clients = new ApiClientDirectory(store, secretBox);
   const changes = new ChangeWatcher(store, logger);
   changes.on('api_clients', (key) => clients.invalidate(key));
-  const throttle = new AuthThrottle(store, DEFAULT_THROTTLE, logger);
+  const throttle = new AuthThrottle(
+    store,
+    { clientLimit: config.authFailureLimit, addressLimit: config.authFailureAddressLimit, windowSeconds: config.authFailureWindow },
+    logger,
+  );
   await changes.start();
   await throttle.start();
   return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes };

@@ -58,6 +58,9 @@ describe('resolveConfig defaults', () => {
       allowUrlCredentials: false,
       shutdownTimeout: 10,
       bodyLimit: 10 * 1024 * 1024,
+      authFailureLimit: 10,
+      authFailureAddressLimit: 100,
+      authFailureWindow: 300,
     });
   });
 
@@ -159,6 +162,9 @@ describe('resolveConfig precedence', () => {
         IDCLOUD_ALLOW_URL_CREDENTIALS: 'true',
         IDCLOUD_SHUTDOWN_TIMEOUT: '3600',
         IDCLOUD_BODY_LIMIT: '1024',
+        IDCLOUD_AUTH_FAILURE_LIMIT: '3',
+        IDCLOUD_AUTH_FAILURE_ADDRESS_LIMIT: '7',
+        IDCLOUD_AUTH_FAILURE_WINDOW: '60',
       },
     });
     expect(config).toEqual({
@@ -172,6 +178,9 @@ describe('resolveConfig precedence', () => {
       allowUrlCredentials: true,
       shutdownTimeout: 3600,
       bodyLimit: 1024,
+      authFailureLimit: 3,
+      authFailureAddressLimit: 7,
+      authFailureWindow: 60,
     });
   });
 });
