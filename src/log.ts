@@ -1,5 +1,7 @@
-// JSON logs (pino) with every credential redacted: Authorization headers, secrets, passwords and
-// tokens, wherever they appear in a log object, and in the query string of logged URLs.
+// JSON logs (pino) with credentials redacted: values under a sensitive key (Authorization, secrets,
+// passwords, tokens) up to two levels deep in a log object, and sensitive parameters in the query
+// string of logged request URLs. Headers and bodies are never logged at all; code that logs other
+// objects must not put credentials deeper than that.
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
@@ -32,9 +34,10 @@ export function redactUrl(url: string): string {
   return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
 }
 
+const capitalized = (k: string): string => k.charAt(0).toUpperCase() + k.slice(1);
 const redactPaths = [
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie',
-  ...SENSITIVE_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'headers.Authorization',
+  ...[...new Set(SENSITIVE_KEYS.flatMap((k) => [k, capitalized(k)]))].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ];
 
 interface RequestLike {

@@ -44,7 +44,12 @@ export function findMasterKey(source: MasterKeySource): LoadedMasterKey | null {
 export function createMasterKeyFile(keyFile: string): LoadedMasterKey {
   const key = newMasterKey();
   mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-  writeFileSync(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MasterKeyError(`master key file ${keyFile} already exists; refusing to replace it`);
+    throw new MasterKeyError(`cannot create master key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
   chmodSync(keyFile, 0o600); // the umask may have narrowed nothing, but never widen
   return { key, origin: 'created' };
 }

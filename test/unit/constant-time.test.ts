@@ -68,4 +68,11 @@ describe('constantTimeEqual', () => {
       }),
     );
   });
+
+  it('never calls strings with lone surrogates equal, even though UTF-8 maps them all to U+FFFD', () => {
+    expect(constantTimeEqual('\ud800', '\udc00')).toBe(false);
+    expect(constantTimeEqual('\ud800', '\ufffd')).toBe(false);
+    expect(constantTimeEqual('a\udc00', 'a\udc00')).toBe(false);
+    expect(constantTimeEqual('\ud83d\ude00', '\ud83d\ude00')).toBe(true);
+  });
 });

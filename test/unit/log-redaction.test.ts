@@ -148,6 +148,15 @@ describe('createLogger redaction of sensitive keys', () => {
   });
 });
 
+describe('createLogger redaction of capitalized keys', () => {
+  it.each(['Password', 'Authorization', 'Client_secret', 'ClientSecret', 'Token'])('redacts %s at depth 0 to 2', (key) => {
+    const c = capture();
+    c.logger.info({ [key]: SECRET, outer: { [key]: SECRET, inner: { [key]: SECRET } } }, 'x');
+    expect(c.lines.join('')).not.toContain(SECRET);
+    expect(c.last()[key]).toBe(REDACTED);
+  });
+});
+
 describe('createLogger serializers and format', () => {
   it('keeps method, redacted url and remote address of a request, and drops its headers and body', () => {
     const c = capture();

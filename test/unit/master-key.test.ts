@@ -188,7 +188,8 @@ describe('createMasterKeyFile', () => {
 
   it('refuses to overwrite an existing file and leaves it unchanged', () => {
     const keyFile = writeKeyFile(`${KEY_TEXT}\n`, 0o644);
-    expect(() => createMasterKeyFile(keyFile)).toThrow();
+    expect(() => createMasterKeyFile(keyFile)).toThrow(MasterKeyError);
+    expect(() => createMasterKeyFile(keyFile)).toThrow(/already exists/);
     expect(readFileSync(keyFile, 'utf8')).toBe(`${KEY_TEXT}\n`);
     expect(statSync(keyFile).mode & 0o777).toBe(0o644);
 
