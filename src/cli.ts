@@ -12,8 +12,11 @@ import { prepareStorage } from './setup/storage.js';
 import { MasterKeyError } from './security/master-key.js';
 import { StoreError } from './store/database.js';
 import { MigrationError } from './store/migrations/index.js';
+import { toStoredTimestamp } from './store/clock.js';
+import { listAudit } from './store/repositories/audit-log.js';
+import { listApplications } from './store/repositories/tenancy.js';
 
-const COMMANDS = ['serve', 'init', 'migrate', 'help', 'version'] as const;
+const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'help', 'version'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Exit codes: 2 for a bad command line or configuration, 1 for a failure while running. */
@@ -26,10 +29,15 @@ const SEED_FLAGS = {
   'owner-client-secret': { type: 'string', env: 'IDCLOUD_OWNER_CLIENT_SECRET' },
 } as const;
 
+/** Filters of `idcloud audit`. */
+const AUDIT_FLAGS = ['application', 'from', 'to', 'client', 'operation', 'limit'] as const;
+type AuditFilters = Partial<Record<(typeof AUDIT_FLAGS)[number], string>>;
+
 export interface ParsedCommandLine {
   command: Command;
   config: ServerConfig;
   seededOwner: SeededOwnerCredentials;
+  audit: AuditFilters;
 }
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
@@ -40,6 +48,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   const options: NonNullable<ParseArgsConfig['options']> = { config: { type: 'string' } };
   for (const spec of SERVER_OPTIONS) options[spec.flag] = { type: spec.kind === 'boolean' ? 'boolean' : 'string' };
   for (const [flag, def] of Object.entries(SEED_FLAGS)) options[flag] = { type: def.type };
+  if (command === 'audit') for (const flag of AUDIT_FLAGS) options[flag] = { type: 'string' };
 
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -52,7 +61,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   const configFile = (values.config as string | undefined) ?? (env.IDCLOUD_CONFIG || undefined);
   const config = resolveConfig({ flags, env, configFile });
   const seed = (flag: keyof typeof SEED_FLAGS): string | undefined => (values[flag] as string | undefined) ?? (env[SEED_FLAGS[flag].env] || undefined);
-  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') } };
+  const audit: AuditFilters = {};
+  for (const flag of AUDIT_FLAGS) if (typeof values[flag] === 'string') audit[flag] = values[flag];
+  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit };
 }
 
 export function helpText(): string {
@@ -65,6 +76,8 @@ export function helpText(): string {
     '  serve     start the server (creates and bootstraps the database on first start)',
     '  init      create and bootstrap the database without serving',
     '  migrate   apply pending database migrations',
+    '  audit     print the audit log as JSON lines, oldest first',
+    '            [--application ID] [--from TIME] [--to TIME] [--client ID] [--operation NAME] [--limit N]',
     '  version   print the version',
     '',
     'Options (flag, environment variable):',
@@ -130,6 +143,33 @@ async function migrate(parsed: ParsedCommandLine): Promise<void> {
   out(appliedMigrations.length > 0 ? `applied: ${appliedMigrations.join(', ')}` : `${store.location} is up to date`);
 }
 
+function auditTimestamp(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`--${flag} must be an ISO-8601 time, got ${JSON.stringify(text)}`);
+  return toStoredTimestamp(new Date(t));
+}
+
+async function audit(parsed: ParsedCommandLine): Promise<void> {
+  const f = parsed.audit;
+  const limit = f.limit === undefined ? 1000 : Number(f.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+  const from = auditTimestamp(f.from, 'from');
+  const to = auditTimestamp(f.to, 'to');
+  const { store } = await prepareStorage(parsed.config, process.env);
+  try {
+    const applications = f.application !== undefined ? [f.application] : (await listApplications(store.db)).map((a) => a.id);
+    for (const applicationId of applications) {
+      const entries = await listAudit(store.db, { applicationId, from, to, actorClientId: f.client, operation: f.operation, limit });
+      for (const e of entries) {
+        out(JSON.stringify({ id: e.id, at: e.at, application_id: e.applicationId, client_id: e.actorClientId, address: e.sourceAddress, operation: e.operation, target: e.target, before: e.before, after: e.after }));
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ParsedCommandLine;
   try {
@@ -158,8 +198,15 @@ export async function main(argv: string[]): Promise<number> {
       case 'migrate':
         await migrate(parsed);
         return 0;
+      case 'audit':
+        await audit(parsed);
+        return 0;
     }
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`idcloud: ${err.message}\n`);
+      return 2;
+    }
     const known = [StoreError, MasterKeyError, MigrationError, BootstrapError, ConfigError].some((t) => err instanceof t);
     const message = known ? (err as Error).message : `unexpected error: ${(err as Error).message ?? String(err)}`;
     process.stderr.write(`idcloud: ${message}\n`);
