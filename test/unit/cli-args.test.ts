@@ -80,6 +80,9 @@ describe('parseCommandLine flags', () => {
         '--allow-url-credentials',
         '--shutdown-timeout', '0',
         '--body-limit', '2048',
+        '--auth-failure-limit', '4',
+        '--auth-failure-address-limit', '9',
+        '--auth-failure-window', '30',
       ],
       {},
     );
@@ -94,6 +97,9 @@ describe('parseCommandLine flags', () => {
       allowUrlCredentials: true,
       shutdownTimeout: 0,
       bodyLimit: 2048,
+      authFailureLimit: 4,
+      authFailureAddressLimit: 9,
+      authFailureWindow: 30,
     });
   });
 
