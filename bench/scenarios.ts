@@ -1,0 +1,93 @@
+// The benchmark scenarios: one entry each, run in this order, every one measured against a scenario
+// on the bare Fastify baseline in the same run. To add one, append an entry (see docs/benchmarks.md).
+//
+// `request` is either a fixed request or a function that builds it once, before warm-up, from the
+// server it will hit. The function may be async and may call `server.fetch` to create what the
+// request needs (an entity to read, say); idcloud servers come with their seeded credentials.
+import type { ClientCredentials, IdcloudDetails, ServerKind } from './protocol.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** One HTTP request, sent over and over by every connection. */
+export interface ScenarioRequest {
+  /** Default GET. */
+  method?: HttpMethod;
+  /** Path and query, starting with "/"; always sent to the server child on 127.0.0.1. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A running server child, as a scenario sees it. */
+export interface BenchServer {
+  kind: ServerKind;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** fetch() against this server: `path` is appended to `url`. For setup requests before the measurement. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export interface BaselineServer extends BenchServer {
+  kind: 'baseline';
+}
+
+export interface IdcloudServer extends BenchServer {
+  kind: 'idcloud';
+  /** The bootstrap credentials of the fresh database: the seeded owner client, the login client, ids. */
+  idcloud: IdcloudDetails;
+}
+
+type RequestSource<S> = ScenarioRequest | ((server: S) => ScenarioRequest | Promise<ScenarioRequest>);
+
+interface ScenarioCommon {
+  /** Short, unique; used in the table and in BENCH_SCENARIOS. */
+  name: string;
+  /** One line: what is measured. Printed under the table. */
+  description: string;
+  /** Every measured response must have this status (default 200); any other counts as a failure. */
+  expectStatus?: number;
+  /** Name of the scenario whose figures the ratios divide by (default "baseline"). */
+  compareTo?: string;
+}
+
+export type Scenario =
+  | (ScenarioCommon & { server: 'baseline'; request: RequestSource<BaselineServer> })
+  | (ScenarioCommon & { server: 'idcloud'; request: RequestSource<IdcloudServer> });
+
+/** The reference scenario every other one is compared with unless it names another. */
+export const BASELINE_SCENARIO = 'baseline';
+
+/** `Authorization: Basic …` for an API client. */
+export function basicAuth(client: ClientCredentials): string {
+  return `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`, 'utf8').toString('base64')}`;
+}
+
+/** A request with a JSON body and its content type. */
+export function jsonRequest(method: HttpMethod, path: string, body: unknown, headers: Record<string, string> = {}): ScenarioRequest {
+  return { method, path, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** A request with an application/x-www-form-urlencoded body (the Capture APIs' usual shape). */
+export function formRequest(method: HttpMethod, path: string, fields: Record<string, string>, headers: Record<string, string> = {}): ScenarioRequest {
+  return {
+    method,
+    path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: BASELINE_SCENARIO,
+    server: 'baseline',
+    description: 'bare Fastify 5 route, no logger or hooks: GET /healthz -> {"status":"ok"}',
+    request: { path: '/healthz' },
+  },
+  {
+    name: 'healthz',
+    server: 'idcloud',
+    description: "idcloud's GET /healthz through the full stack (request id, metrics hook, onSend hook, response schema, pino at the bench log level)",
+    request: { path: '/healthz' },
+  },
+];
