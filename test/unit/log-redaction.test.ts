@@ -157,6 +157,17 @@ describe('createLogger redaction of capitalized keys', () => {
   });
 });
 
+describe('createLogger redaction at any depth', () => {
+  it('redacts sensitive keys five levels down, inside arrays, and query secrets of any url field', () => {
+    const c = capture();
+    c.logger.info({ a: { b: { c: { d: { e: { token: SECRET } } } } }, list: [{ password: SECRET }], hook: { url: `/x?access_token=${SECRET}&ok=1` } }, 'deep');
+    const line = c.lines.join('');
+    expect(line).not.toContain(SECRET);
+    expect(field(c.last(), 'a', 'b', 'c', 'd', 'e', 'token')).toBe(REDACTED);
+    expect(field(c.last(), 'hook', 'url')).toContain('ok=1');
+  });
+});
+
 describe('createLogger serializers and format', () => {
   it('keeps method, redacted url and remote address of a request, and drops its headers and body', () => {
     const c = capture();

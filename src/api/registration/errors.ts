@@ -25,13 +25,21 @@ export const ERROR_NAMES = {
 export type RegistrationErrorCode = keyof typeof ERROR_NAMES;
 
 export class RegistrationError extends Error {
-  override name = 'RegistrationError';
-  constructor(
-    readonly code: RegistrationErrorCode,
-    readonly description: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
+  readonly code: RegistrationErrorCode;
+  readonly description: string;
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: RegistrationErrorCode, description: string, extra: Record<string, unknown> = {}) {
+    // An API error is an expected answer, not a fault: skip capturing a stack trace (a measurable
+    // share of a refused call's cost) and never render one.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(description);
+    Error.stackTraceLimit = limit;
+    this.name = 'RegistrationError';
+    this.code = code;
+    this.description = description;
+    this.extra = extra;
   }
 
   get error(): string {
