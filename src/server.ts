@@ -21,6 +21,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Refuse what does not match a schema instead of quietly dropping or converting it: a misspelt
+    // `ipwhitelist` must not create a client open to everyone.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
 
   await app.register(swagger, {

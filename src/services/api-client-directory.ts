@@ -26,6 +26,8 @@ export const secretContext = (clientId: string): string => `api_client:${clientI
 export class ApiClientDirectory {
   readonly #cache = new Map<string, Entry>();
   readonly #loading = new Map<string, Promise<ResolvedClient | null>>();
+  /** Bumped by every invalidation: a load that started before one must not fill the cache. */
+  #generation = 0;
 
   constructor(
     private readonly store: Store,
@@ -40,22 +42,32 @@ export class ApiClientDirectory {
     if (hit) this.#cache.delete(clientId);
     let loading = this.#loading.get(clientId);
     if (!loading) {
-      loading = this.#load(clientId).finally(() => this.#loading.delete(clientId));
+      const started = this.#load(clientId);
+      loading = started.finally(() => {
+        if (this.#loading.get(clientId) === loading) this.#loading.delete(clientId);
+      });
       this.#loading.set(clientId, loading);
     }
     return loading;
   }
 
   invalidate(clientId: string | null): void {
-    if (clientId === null) this.#cache.clear();
-    else this.#cache.delete(clientId);
+    this.#generation += 1;
+    if (clientId === null) {
+      this.#cache.clear();
+      this.#loading.clear();
+    } else {
+      this.#cache.delete(clientId);
+      this.#loading.delete(clientId);
+    }
   }
 
   async #load(clientId: string): Promise<ResolvedClient | null> {
+    const generation = this.#generation;
     const now = Date.now();
     const record = await findApiClient(this.store.db, clientId);
     if (!record) {
-      this.#cache.set(clientId, { value: null, expiresAt: now + this.negativeTtlMs });
+      if (generation === this.#generation) this.#cache.set(clientId, { value: null, expiresAt: now + this.negativeTtlMs });
       return null;
     }
     const stored = await listClientSecrets(this.store.db, clientId);
@@ -69,7 +81,7 @@ export class ApiClientDirectory {
       allowList: new CompiledAllowList(record.whitelist),
       secrets,
     };
-    this.#cache.set(clientId, { value, expiresAt: Math.min(now + this.ttlMs, ...graceEnds) });
+    if (generation === this.#generation) this.#cache.set(clientId, { value, expiresAt: Math.min(now + this.ttlMs, ...graceEnds) });
     return value;
   }
 }

@@ -40,7 +40,11 @@ export class ChangeWatcher {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      for (const { name, epoch, changedKey } of await readEpochs(this.store.db)) {
+      const rows = await readEpochs(this.store.db);
+      // A kind never changed since the database was made has no row yet: that is epoch 0, so its
+      // first change (the row appearing) is noticed like any other.
+      for (const kind of this.#listeners.keys()) if (!this.#epochs.has(kind) && !rows.some((r) => r.name === kind)) this.#epochs.set(kind, 0);
+      for (const { name, epoch, changedKey } of rows) {
         const seen = this.#epochs.get(name);
         this.#epochs.set(name, epoch);
         if (seen === undefined || seen === epoch) continue;

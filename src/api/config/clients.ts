@@ -102,17 +102,18 @@ export function configClientRoutes(app: FastifyInstance, ctx: AppContext): void 
     },
   });
 
-  configRoute<{ hoursToLive: unknown }>(app, ctx, {
+  configRoute<{ hoursToLive?: unknown }>(app, ctx, {
     method: 'PUT',
     route: '/config/{app_id}/clients/{client_id}/secret',
     schema: {
       summary: 'Reset an API client’s secret; the old one stays valid for hoursToLive hours',
       params: clientId,
-      body: { type: 'object', properties: { hoursToLive: { type: 'integer' } }, required: ['hoursToLive'] },
+      // hoursToLive defaults to 0 (the old secret stops at once), as before grace periods existed.
+      body: { type: 'object', properties: { hoursToLive: { type: 'integer' } }, additionalProperties: false },
     },
     run: async (call) => {
       const target = call.pathParams.client_id ?? '';
-      const hours = parseHoursToLive(call.body.hoursToLive);
+      const hours = parseHoursToLive(call.body?.hoursToLive ?? 0);
       const { previousValidUntil } = await service.resetSecret(actor(call), target, hours, 'config.clients.reset_secret');
       return { ...clientView(call.appId, await service.get(call.appId, target)), previousSecretValidUntil: previousValidUntil, loginPolicies: [] };
     },

@@ -15,6 +15,7 @@ export class ConfigApiError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 500,
     readonly errors: string | Record<string, unknown>,
+    readonly retryAfterSeconds?: number,
   ) {
     super(typeof errors === 'string' ? errors : JSON.stringify(errors));
   }
@@ -50,7 +51,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<R
     if (credentials.kind !== 'basic') throw new ConfigApiError(401, 'Authentication required.');
     return await authenticateClient(ctx, request, credentials, { endpoint: request.url.split('?')[0] ?? '', params: new Map() });
   } catch (err) {
-    if (err instanceof AuthenticationThrottled) throw new ConfigApiError(429, err.message);
+    if (err instanceof AuthenticationThrottled) throw new ConfigApiError(429, err.message, err.retryAfterSeconds);
     if (err instanceof AuthenticationFailure || err instanceof RegistrationError) throw new ConfigApiError(401, err.message);
     throw err;
   }
@@ -107,6 +108,7 @@ export function configErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof ConfigApiError) {
       if (error.status === 401) void reply.header('www-authenticate', 'Basic realm="idcloud"');
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.code(error.status).send({ errors: error.errors });
     }
     if (error instanceof ClientChangeRefused) {

@@ -26,7 +26,8 @@ export class AuthenticationFailure extends RegistrationError {
   }
 }
 
-const BASIC = /^Basic\s+([A-Za-z0-9+/=_-]*)\s*$/i;
+const BASIC = /^Basic(?:\s+(.*))?$/is;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const SIGNATURE = /^Signature\s+([^:\s]+):(\S+)\s*$/i;
 const TOKEN = /^(OAuth|Bearer)\s+(\S+)\s*$/i;
 
@@ -51,7 +52,8 @@ export function extractCredentials(
   if (authorization !== undefined && authorization.trim() !== '') {
     const basic = BASIC.exec(authorization);
     if (basic) {
-      const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
+      const token = (basic[1] ?? '').trim();
+      const decoded = BASE64.test(token) ? Buffer.from(token, 'base64').toString('utf8') : '';
       const colon = decoded.indexOf(':');
       if (colon <= 0) throw new AuthenticationFailure('basic', 'malformed', null, 'the Authorization header does not hold Basic client_id:client_secret credentials');
       return { credentials: { kind: 'basic', clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }, secretInUrl };

@@ -9,16 +9,20 @@ function actorOf(call: RegistrationCall): Actor {
   return { applicationId: call.client.record.applicationId, clientId: call.client.record.clientId, address: call.address };
 }
 
-/** Maps a refused change to the Registration error the legacy API answers with. */
-function toRegistrationError(problem: ClientProblem, message: string, argument: string): RegistrationError {
-  return invalidArgument(problem.kind === 'invalid' ? problem.field : argument, message);
+/**
+ * Maps a refused change to the Registration error the legacy API answers with: the argument named is
+ * the one that names the client (`target`) when the client is missing, else the one that was refused.
+ */
+function toRegistrationError(problem: ClientProblem, message: string, argument: string, target = 'for_client_id'): RegistrationError {
+  if (problem.kind === 'invalid') return invalidArgument(problem.field, message);
+  return invalidArgument(problem.kind === 'not_found' ? target : argument, message);
 }
 
-async function refusedAsRegistrationError<T>(argument: string, fn: () => Promise<T>): Promise<T> {
+async function refusedAsRegistrationError<T>(argument: string, fn: () => Promise<T>, target?: string): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ClientChangeRefused) throw toRegistrationError(err.problem, err.message, argument);
+    if (err instanceof ClientChangeRefused) throw toRegistrationError(err.problem, err.message, argument, target);
     throw err;
   }
 }
@@ -69,7 +73,7 @@ export function clientOperations(): RegistrationOperation[] {
       name: '/clients/delete',
       async run(call) {
         const target = requireParam(call.params, 'client_id_for_deletion');
-        await refusedAsRegistrationError('client_id_for_deletion', () => service(call).delete(actorOf(call), target, 'clients/delete'));
+        await refusedAsRegistrationError('client_id_for_deletion', () => service(call).delete(actorOf(call), target, 'clients/delete'), 'client_id_for_deletion');
         return {};
       },
     },

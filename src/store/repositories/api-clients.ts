@@ -115,8 +115,9 @@ export async function deleteApiClient(db: Kysely<Database>, clientId: string): P
 }
 
 /**
- * Replaces a client's current secret. The old one stays valid until `graceEndsAt` (or is dropped at
- * once when null); secrets whose grace already ended are removed.
+ * Replaces a client's current secret. The old one stays valid until `graceEndsAt`; with null, every
+ * earlier secret — including ones still in the grace period of an earlier reset — stops at once, so a
+ * leaked secret can always be revoked. Secrets whose grace already ended are removed.
  */
 export async function replaceClientSecret(
   db: Kysely<Database>,
@@ -126,7 +127,7 @@ export async function replaceClientSecret(
   graceEndsAt: string | null,
 ): Promise<void> {
   if (graceEndsAt === null) {
-    await db.deleteFrom('api_client_secrets').where('client_id', '=', clientId).where('expires_at', 'is', null).execute();
+    await db.deleteFrom('api_client_secrets').where('client_id', '=', clientId).execute();
   } else {
     await db.updateTable('api_client_secrets').set({ expires_at: graceEndsAt }).where('client_id', '=', clientId).where('expires_at', 'is', null).execute();
   }
