@@ -4,6 +4,7 @@
 // `request` is either a fixed request or a function that builds it once, before warm-up, from the
 // server it will hit. The function may be async and may call `server.fetch` to create what the
 // request needs (an entity to read, say); idcloud servers come with their seeded credentials.
+import { formatSignatureDate, signatureHeader } from '../src/security/janrain-signature.js';
 import type { ClientCredentials, IdcloudDetails, ServerKind } from './protocol.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -89,5 +90,30 @@ export const scenarios: Scenario[] = [
     server: 'idcloud',
     description: "idcloud's GET /healthz through the full stack (request id, metrics hook, onSend hook, response schema, pino at the bench log level)",
     request: { path: '/healthz' },
+  },
+  {
+    name: 'auth-basic',
+    server: 'idcloud',
+    description: 'Registration call with Basic auth: parameters, authentication (cached secret), permission matrix; the login client is refused /clients/list (HTTP 200 envelope, code 403)',
+    request: (server) => formRequest('POST', '/clients/list', {}, { authorization: basicAuth(server.idcloud.login) }),
+  },
+  {
+    name: 'auth-signed',
+    server: 'idcloud',
+    description: 'the same call janrain-signed (HMAC-SHA1 over path, Date and parameters), signed once before the run',
+    request: (server) => {
+      const date = formatSignatureDate(new Date());
+      const params: [string, string][] = [['has_features', '["owner"]']];
+      return formRequest('POST', '/clients/list', Object.fromEntries(params), {
+        authorization: signatureHeader(server.idcloud.login.clientId, server.idcloud.login.clientSecret, '/clients/list', date, params),
+        date,
+      });
+    },
+  },
+  {
+    name: 'clients-list',
+    server: 'idcloud',
+    description: 'owner lists the API clients through /clients/list: authentication plus a database read and opening each secret',
+    request: (server) => formRequest('POST', '/clients/list', {}, { authorization: basicAuth(server.idcloud.owner) }),
   },
 ];
