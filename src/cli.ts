@@ -207,6 +207,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`idcloud: ${err.message}\n`);
       return 2;
     }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'may not be bound by this user' : 'is not an address of this machine';
+      process.stderr.write(`idcloud: cannot listen on ${parsed.config.host}:${parsed.config.port}: it ${why}; choose another --host or --port\n`);
+      return 1;
+    }
     const known = [StoreError, MasterKeyError, MigrationError, BootstrapError, ConfigError].some((t) => err instanceof t);
     const message = known ? (err as Error).message : `unexpected error: ${(err as Error).message ?? String(err)}`;
     process.stderr.write(`idcloud: ${message}\n`);

@@ -62,6 +62,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    // While shutting down, an answer to a request that was in flight also closes its connection, so
+    // the process need not wait for the shutdown timeout.
+    if (!app.server.listening) void reply.header('connection', 'close');
     done(null, payload);
   });
 

@@ -67,7 +67,8 @@ export function checkSeededOwner(seed: SeededOwnerCredentials): void {
 
 function writeFileAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
+  // A fixed name: a file left by a process killed before the rename is overwritten next time.
+  const tmp = `${path}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   const fd = openSync(tmp, 'r');

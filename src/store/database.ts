@@ -1,10 +1,10 @@
 // Opening the database: SQLite (embedded default) or PostgreSQL, behind one Kysely instance.
 // Before anything is written, the target is inspected read-only, so that a corrupt or foreign
 // database is refused untouched.
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import type { SealedSecret } from '../security/secret-box.js';
 import type { Database } from './schema.js';
@@ -37,6 +37,22 @@ export const MIGRATION_TABLE = 'idcloud_migration';
 export const MIGRATION_LOCK_TABLE = 'idcloud_migration_lock';
 export const MASTER_KEY_CHECK = 'master_key_check';
 
+/**
+ * SQLite's DDL is transactional, but Kysely assumes otherwise and would run migrations statement by
+ * statement: a process killed half-way through one would leave tables that block every later start.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class IdcloudSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
 export function storeTarget(databaseUrl: string | null, dataDir: string): StoreTarget {
   return databaseUrl ? { engine: 'postgres', url: databaseUrl } : { engine: 'sqlite', file: join(dataDir, 'idcloud.db') };
 }
@@ -64,9 +80,13 @@ function parseKeyCheck(value: string | undefined): SealedSecret | null {
   return { keyId: parsed.keyId, ciphertext: parsed.ciphertext };
 }
 
-function inspectSqlite(file: string): StoreInspection {
-  const where = describeTarget({ engine: 'sqlite', file });
-  if (!existsSync(file) || statSync(file).size === 0) return { state: 'absent' };
+/** SQLite refuses a read-only open while a crashed writer's rollback journal awaits recovery. */
+const NEEDS_RECOVERY = new Set(['SQLITE_READONLY_ROLLBACK', 'SQLITE_READONLY_RECOVERY', 'SQLITE_READONLY_CANTINIT', 'SQLITE_CANTOPEN']);
+
+function readSqlite(file: string, where: string): StoreInspection {
+  // Opening read-only may still create the -wal and -shm files of a WAL database; remove any it
+  // created, so a refused start leaves the directory as it found it.
+  const created = ['-wal', '-shm'].map((suffix) => `${file}${suffix}`).filter((f) => !existsSync(f));
   let conn: SQLite.Database | undefined;
   try {
     conn = new SQLite(file, { readonly: true, fileMustExist: true });
@@ -77,11 +97,31 @@ function inspectSqlite(file: string): StoreInspection {
       ? (conn.prepare(`select value from ${META_TABLE} where key = ?`).get(MASTER_KEY_CHECK) as { value: string } | undefined)
       : undefined;
     return { state, masterKeyCheck: parseKeyCheck(row?.value) };
+  } finally {
+    conn?.close();
+    for (const f of created) if (existsSync(f) && (f.endsWith('-shm') || statSync(f).size === 0)) rmSync(f, { force: true });
+  }
+}
+
+function inspectSqlite(file: string): StoreInspection {
+  const where = describeTarget({ engine: 'sqlite', file });
+  if (!existsSync(file) || statSync(file).size === 0) return { state: 'absent' };
+  try {
+    try {
+      return readSqlite(file, where);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === undefined || !NEEDS_RECOVERY.has(code) || !existsSync(`${file}-journal`)) throw err;
+      // A process died mid-write and left a hot journal: one read-write open rolls it back, as any
+      // SQLite client would, and the file is then what it was before that write.
+      const recovery = new SQLite(file, { fileMustExist: true });
+      recovery.prepare('select count(*) from sqlite_master').get();
+      recovery.close();
+      return readSqlite(file, where);
+    }
   } catch (err) {
     if (err instanceof StoreError) throw err;
     throw new StoreError(`${where} is not a readable SQLite database (${(err as Error).message}); the file was left untouched`);
-  } finally {
-    conn?.close();
   }
 }
 
@@ -133,7 +173,7 @@ export function openStore(target: StoreTarget): Store {
     conn.pragma('foreign_keys = ON');
     // Another process (the CLI while the server runs) may hold the write lock briefly.
     conn.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    const db = new Kysely<Database>({ dialect: new IdcloudSqliteDialect({ database: conn }) });
     return { db, engine: 'sqlite', location, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...pgConfig(target.url), max: 10 });
