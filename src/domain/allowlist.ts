@@ -29,14 +29,24 @@ function normalizeBlock(text: string): string | { reason: string } {
   const slash = text.indexOf('/');
   const addressText = slash < 0 ? text : text.slice(0, slash);
   if (!ipaddr.isValid(addressText)) return { reason: `invalid cidr address: ${text}` };
-  const address = ipaddr.parse(addressText);
-  const max = address.kind() === 'ipv4' ? 32 : 128;
+  const parsed = ipaddr.parse(addressText);
+  const max = parsed.kind() === 'ipv4' ? 32 : 128;
   const prefixText = slash < 0 ? String(max) : text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText)) return { reason: `invalid cidr address: ${text}` };
   const prefix = Number(prefixText);
   if (prefix > max) return { reason: `invalid cidr address: ${text}; value after slash must be ${max} or less` };
-  if (address.kind() === 'ipv4' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(addressText)) return { reason: `invalid cidr address: ${text}` };
-  return `${address.toString()}/${prefix}`;
+  if (parsed.kind() === 'ipv4') {
+    // Four decimal parts without leading zeros: ipaddr.js would read `010` as octal 8.
+    if (!/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(addressText)) return { reason: `invalid cidr address: ${text}; write IPv4 addresses as four decimal numbers without leading zeros` };
+    return `${parsed.toString()}/${prefix}`;
+  }
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) {
+    // Callers arrive as IPv4 addresses, so an IPv4-mapped block is kept in its IPv4 form.
+    if (prefix < 96) return { reason: `invalid cidr address: ${text}; an IPv4-mapped block needs a prefix of at least 96` };
+    return `${v6.toIPv4Address().toString()}/${prefix - 96}`;
+  }
+  return `${v6.toString()}/${prefix}`;
 }
 
 /** A parsed list, for matching many addresses against it cheaply. */

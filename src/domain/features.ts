@@ -67,7 +67,7 @@ export const PERMISSION_MATRIX: Readonly<Record<string, OperationRule>> = {
 
   // Entity types (spec §5, seed 001 "Entity Types" and "Access Schemas")
   '/entityType.list': rule(OWN),
-  '/entityType': rule(ALL_FIVE),
+  '/entityType': rule(ALL_FIVE, { userToken: true }),
   '/entityType.create': rule(OWN),
   '/entityType.addAttribute': rule(OWN),
   '/entityType.removeAttribute': rule(OWN),
