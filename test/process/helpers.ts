@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { BootstrapCredentials } from '../../src/setup/bootstrap.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import type { Engine } from '../../src/store/database.js';
@@ -506,4 +506,21 @@ pg.Client.prototype.query = function (config, ...rest) { maybeDie(typeof config 
 `,
   );
   return ['--import', pathToFileURL(hook).href];
+}
+
+/**
+ * For a describe block: returns a function that makes a fresh store for `engine`; after each test,
+ * live children are killed and every store made is disposed of.
+ */
+export function useFreshStores(engine: Engine): () => Promise<StoreUnderTest> {
+  const stores: StoreUnderTest[] = [];
+  afterEach(async () => {
+    await killLiveChildren();
+    for (const s of stores.splice(0)) await s.dispose();
+  });
+  return async () => {
+    const s = await createStoreUnderTest(engine);
+    stores.push(s);
+    return s;
+  };
 }

@@ -1,34 +1,22 @@
 // `idcloud init` and `idcloud migrate` as an operator runs them.
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MIGRATION_NAMES } from '../../src/store/migrations/index.js';
 import { ENGINES } from '../helpers/engines.js';
 import {
   bootstrapRowCount,
-  createStoreUnderTest,
   expectBootstrapped,
-  killLiveChildren,
   listDir,
   PROCESS_TEST_TIMEOUT,
   readBootstrapView,
   runCli,
   sha256File,
   snapshotStore,
-  type StoreUnderTest,
+  useFreshStores,
 } from './helpers.js';
 
 describe.each(ENGINES)('init and migrate on %s', { timeout: PROCESS_TEST_TIMEOUT }, (engine) => {
-  const stores: StoreUnderTest[] = [];
-  afterEach(async () => {
-    await killLiveChildren();
-    for (const s of stores.splice(0)) await s.dispose();
-  });
-
-  async function fresh(): Promise<StoreUnderTest> {
-    const s = await createStoreUnderTest(engine);
-    stores.push(s);
-    return s;
-  }
+  const fresh = useFreshStores(engine);
 
   it('init bootstraps an empty store and says where the credentials are, without printing them', async () => {
     const s = await fresh();

@@ -1,35 +1,24 @@
 // `idcloud serve` from an empty data directory, and started again on the same store.
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.js';
 import {
   CliProcess,
-  createStoreUnderTest,
   expectBootstrapped,
   expectOneErrorLine,
   fileMode,
   getWhenUp,
-  killLiveChildren,
   listDir,
   PROCESS_TEST_TIMEOUT,
   readBootstrapView,
   runCli,
   type StoreUnderTest,
+  useFreshStores,
 } from './helpers.js';
 
 describe.each(ENGINES)('serve on %s', { timeout: PROCESS_TEST_TIMEOUT }, (engine) => {
-  const stores: StoreUnderTest[] = [];
-  afterEach(async () => {
-    await killLiveChildren();
-    for (const s of stores.splice(0)) await s.dispose();
-  });
-
-  async function fresh(): Promise<StoreUnderTest> {
-    const s = await createStoreUnderTest(engine);
-    stores.push(s);
-    return s;
-  }
+  const fresh = useFreshStores(engine);
 
   /** Starts serve, checks /healthz and /readyz, stops it with SIGTERM; returns everything it wrote. */
   async function serveOnce(s: StoreUnderTest): Promise<{ output: string; proc: CliProcess }> {

@@ -1,7 +1,7 @@
 // API clients and their secrets. Secrets arrive here sealed; this layer never sees plaintext.
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { SealedSecret } from '../../security/secret-box.js';
-import type { Database } from '../schema.js';
+import type { ApiClientsTable, Database } from '../schema.js';
 
 export interface ApiClientRecord {
   clientId: string;
@@ -18,6 +18,18 @@ export interface StoredClientSecret {
   createdAt: string;
   /** null for the current secret; the end of the grace period for a replaced one */
   expiresAt: string | null;
+}
+
+function toRecord(r: Selectable<ApiClientsTable>): ApiClientRecord {
+  return {
+    clientId: r.client_id,
+    applicationId: r.application_id,
+    description: r.description,
+    features: JSON.parse(r.features) as string[],
+    whitelist: JSON.parse(r.whitelist) as string[],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 export async function insertApiClient(db: Kysely<Database>, client: ApiClientRecord, secret: SealedSecret): Promise<void> {
@@ -41,16 +53,7 @@ export async function insertApiClient(db: Kysely<Database>, client: ApiClientRec
 
 export async function findApiClient(db: Kysely<Database>, clientId: string): Promise<ApiClientRecord | undefined> {
   const r = await db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-  if (!r) return undefined;
-  return {
-    clientId: r.client_id,
-    applicationId: r.application_id,
-    description: r.description,
-    features: JSON.parse(r.features) as string[],
-    whitelist: JSON.parse(r.whitelist) as string[],
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
+  return r ? toRecord(r) : undefined;
 }
 
 export async function listClientSecrets(db: Kysely<Database>, clientId: string): Promise<StoredClientSecret[]> {
@@ -69,15 +72,7 @@ export async function countApiClients(db: Kysely<Database>, applicationId: strin
 
 export async function listApiClients(db: Kysely<Database>, applicationId: string): Promise<ApiClientRecord[]> {
   const rows = await db.selectFrom('api_clients').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('client_id').execute();
-  return rows.map((r) => ({
-    clientId: r.client_id,
-    applicationId: r.application_id,
-    description: r.description,
-    features: JSON.parse(r.features) as string[],
-    whitelist: JSON.parse(r.whitelist) as string[],
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }));
+  return rows.map(toRecord);
 }
 
 /** The current (non-grace) sealed secret of each client of an application. */
