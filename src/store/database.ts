@@ -3,7 +3,7 @@
 // database is refused untouched.
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import SQLite, { type SqliteDatabase } from './sqlite-driver.js';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import type { SealedSecret } from '../security/secret-box.js';
@@ -87,7 +87,7 @@ function readSqlite(file: string, where: string): StoreInspection {
   // Opening read-only may still create the -wal and -shm files of a WAL database; remove any it
   // created, so a refused start leaves the directory as it found it.
   const created = ['-wal', '-shm'].map((suffix) => `${file}${suffix}`).filter((f) => !existsSync(f));
-  let conn: SQLite.Database | undefined;
+  let conn: SqliteDatabase | undefined;
   try {
     conn = new SQLite(file, { readonly: true, fileMustExist: true });
     const tables = (conn.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);

@@ -26,6 +26,7 @@ import {
   type KillPoint,
   type StoreUnderTest,
 } from './helpers.js';
+import { SQLITE_PACKAGE } from '../../src/store/sqlite-driver.js';
 
 type Stage =
   | 'nothing on disk or in the database'
@@ -238,7 +239,7 @@ describe('init on sqlite after a writer died mid-transaction', { timeout: PROCES
     mkdirSync(s.dataDir, { mode: 0o700 });
     const writer = [
       "const fs = require('node:fs');",
-      "const SQLite = require('better-sqlite3');",
+      `const SQLite = require('${SQLITE_PACKAGE}');`,
       "fs.closeSync(fs.openSync(process.argv[1], 'a', 0o600));",
       'const db = new SQLite(process.argv[1]);',
       "db.pragma('cache_size = 2');",

@@ -1,7 +1,7 @@
 // A database idcloud did not make — garbage bytes, or someone else's tables — is refused untouched.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import SQLite from 'better-sqlite3';
+import SQLite from '../../src/store/sqlite-driver.js';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.js';

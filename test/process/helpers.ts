@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import SQLite from 'better-sqlite3';
+import SQLite, { SQLITE_PACKAGE, type SqliteDatabase } from '../../src/store/sqlite-driver.js';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
 import type { BootstrapCredentials } from '../../src/setup/bootstrap.js';
@@ -312,7 +312,7 @@ export function hasHotJournal(file: string): boolean {
  * hot rollback journal is there: a read-only connection cannot roll it back, so the file and its journal are
  * copied aside and the copy is opened (and rolled back) instead, which shows the last committed state.
  */
-function openSqliteForReading(file: string): { conn: SQLite.Database; done: () => void } {
+function openSqliteForReading(file: string): { conn: SqliteDatabase; done: () => void } {
   if (!hasHotJournal(file)) {
     const conn = new SQLite(file, { readonly: true, fileMustExist: true });
     return { conn, done: () => conn.close() };
@@ -497,7 +497,7 @@ const maybeDie = (sql) => {
   }
   if (pattern.test(sql) && --remaining === 0) process.kill(process.pid, 'SIGKILL');
 };
-const Database = require('better-sqlite3');
+const Database = require('${SQLITE_PACKAGE}');
 const prepare = Database.prototype.prepare;
 Database.prototype.prepare = function (sql, ...rest) { maybeDie(sql); return prepare.call(this, sql, ...rest); };
 const pg = require('pg');
