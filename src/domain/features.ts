@@ -168,9 +168,13 @@ export type AuthorizationVerdict = { allowed: true } | { allowed: false; reason:
  * calling client itself (only meaningful for rules marked `self`).
  */
 export function authorize(operation: string, features: readonly string[], options: { self?: boolean } = {}): AuthorizationVerdict {
+  return authorizeEffective(operation, effectiveFeatures(features), options);
+}
+
+/** `authorize` for a feature set already expanded by `effectiveFeatures` (cached per client). */
+export function authorizeEffective(operation: string, have: ReadonlySet<Feature>, options: { self?: boolean } = {}): AuthorizationVerdict {
   const opRule = Object.hasOwn(PERMISSION_MATRIX, operation) ? PERMISSION_MATRIX[operation] : undefined;
   if (!opRule) return { allowed: false, reason: 'unknown_operation' };
-  const have = effectiveFeatures(features);
   if (opRule.features.some((f) => have.has(f))) return { allowed: true };
   if (opRule.self && options.self === true) return { allowed: true };
   return { allowed: false, reason: 'missing_feature' };

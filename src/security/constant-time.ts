@@ -6,6 +6,20 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * Compares two secrets in time that depends on neither content nor length: both sides are hashed
  * to a fixed size first, so a length mismatch leaks nothing either.
  */
+/** The fixed-size digest a secret is compared by; computed once for a stored secret. */
+export function secretDigest(secret: string | Buffer): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** Whether `presented` is one of the secrets whose digests are given; constant time per digest. */
+export function matchesAnyDigest(presented: string, digests: readonly Buffer[]): boolean {
+  if (LONE_SURROGATE.test(presented)) return false;
+  const d = secretDigest(presented);
+  let ok = false;
+  for (const stored of digests) ok = timingSafeEqual(d, stored) || ok;
+  return ok;
+}
+
 export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
   // UTF-8 encoding maps every lone surrogate to U+FFFD, which would make distinct strings equal;
   // an ill-formed string is never a valid secret.

@@ -3,6 +3,7 @@
 // in this process at once and in other processes through the ChangeWatcher.
 import { CompiledAllowList } from '../domain/allowlist.js';
 import { effectiveFeatures, type Feature } from '../domain/features.js';
+import { secretDigest } from '../security/constant-time.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/database.js';
 import { findApiClient, listClientSecrets, type ApiClientRecord } from '../store/repositories/api-clients.js';
@@ -14,6 +15,8 @@ export interface ResolvedClient {
   allowList: CompiledAllowList;
   /** The secrets that authenticate now: the current one and any still in a grace period. */
   secrets: readonly string[];
+  /** Their digests, for comparing a presented secret without hashing the stored ones again. */
+  secretDigests: readonly Buffer[];
 }
 
 interface Entry {
@@ -80,6 +83,7 @@ export class ApiClientDirectory {
       features: effectiveFeatures(record.features),
       allowList: new CompiledAllowList(record.whitelist),
       secrets,
+      secretDigests: secrets.map(secretDigest),
     };
     if (generation === this.#generation) this.#cache.set(clientId, { value, expiresAt: Math.min(now + this.ttlMs, ...graceEnds) });
     return value;

@@ -1,7 +1,7 @@
 // Unit and property tests for src/security/constant-time.ts. (Timing itself is not asserted.)
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual } from '../../src/security/constant-time.js';
+import { constantTimeEqual, matchesAnyDigest, secretDigest } from '../../src/security/constant-time.js';
 
 describe('constantTimeEqual', () => {
   it('is true for equal strings and false for unequal ones', () => {
@@ -74,5 +74,24 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual('\ud800', '\ufffd')).toBe(false);
     expect(constantTimeEqual('a\udc00', 'a\udc00')).toBe(false);
     expect(constantTimeEqual('\ud83d\ude00', '\ud83d\ude00')).toBe(true);
+  });
+});
+
+describe('matchesAnyDigest', () => {
+  it('accepts exactly the secrets whose digests are given', () => {
+    const digests = ['current-secret', 'grace-secret'].map(secretDigest);
+    expect(matchesAnyDigest('current-secret', digests)).toBe(true);
+    expect(matchesAnyDigest('grace-secret', digests)).toBe(true);
+    expect(matchesAnyDigest('other-secret', digests)).toBe(false);
+    expect(matchesAnyDigest('current-secret', [])).toBe(false);
+    expect(matchesAnyDigest('\ud800', [secretDigest('\ufffd')])).toBe(false);
+  });
+
+  it('agrees with constantTimeEqual (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        expect(matchesAnyDigest(a, [secretDigest(b)])).toBe(constantTimeEqual(a, b));
+      }),
+    );
   });
 });

@@ -3,7 +3,7 @@
 // authenticating client's own.
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { authorize, PERMISSION_MATRIX } from '../../domain/features.js';
+import { authorizeEffective, PERMISSION_MATRIX } from '../../domain/features.js';
 import type { ResolvedClient } from '../../services/api-client-directory.js';
 import { ClientChangeRefused, type ClientProblem } from '../../services/api-clients.js';
 import { authenticateClient, AuthenticationThrottled } from '../client-auth.js';
@@ -76,7 +76,7 @@ export function configRoute<Body>(app: FastifyInstance, ctx: AppContext, def: Co
       const appId = pathParams.app_id ?? '';
       if (appId !== client.record.applicationId) throw new ConfigApiError(404, `application ${appId} not found`);
       const caller = client.record.clientId;
-      if (!authorize(operation, [...client.features], { self: (def.target?.(pathParams) ?? caller) === caller }).allowed) {
+      if (!authorizeEffective(operation, client.features, { self: (def.target?.(pathParams) ?? caller) === caller }).allowed) {
         throw new ConfigApiError(403, 'the provided client does not have authorization for this action');
       }
       if (rule.respectsAllowList && !client.allowList.admits(request.ip)) {

@@ -1,7 +1,7 @@
 // Who is calling (spec capture-api §1): the Authorization header (Basic | Signature | OAuth/Bearer),
 // then client_id + client_secret parameters, then an access_token parameter.
 import type { IncomingHttpHeaders } from 'node:http';
-import { constantTimeEqual } from '../../security/constant-time.js';
+import { matchesAnyDigest } from '../../security/constant-time.js';
 import { parseSignatureDate, SIGNATURE_CLOCK_SKEW_MS, verifySignature } from '../../security/janrain-signature.js';
 import type { ResolvedClient } from '../../services/api-client-directory.js';
 import { invalidArgument, missingArgument, RegistrationError } from './errors.js';
@@ -97,9 +97,7 @@ export function verifyClientCredentials(
     }
     return client;
   }
-  let ok = false;
-  for (const secret of client.secrets) ok = constantTimeEqual(secret, credentials.secret) || ok;
-  if (!ok) throw new AuthenticationFailure(kind, 'bad_secret', clientId);
+  if (!matchesAnyDigest(credentials.secret, client.secretDigests)) throw new AuthenticationFailure(kind, 'bad_secret', clientId);
   return client;
 }
 

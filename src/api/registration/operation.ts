@@ -2,7 +2,7 @@
 // and allow list), run the operation, and answer in the Registration envelope. Every Registration
 // route goes through here, so no operation can skip a step.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authorize, PERMISSION_MATRIX, type OperationRule } from '../../domain/features.js';
+import { authorizeEffective, PERMISSION_MATRIX, type OperationRule } from '../../domain/features.js';
 import type { AppContext } from '../../context.js';
 import type { ResolvedClient } from '../../services/api-client-directory.js';
 import { authenticateClient, AuthenticationThrottled } from '../client-auth.js';
@@ -64,7 +64,7 @@ export function registrationRoute(app: FastifyInstance, ctx: AppContext, op: Reg
       if (queryKeys.has('client_secret') && !ctx.config.allowUrlCredentials) ctx.metrics.urlCredentials.inc({ outcome: 'refused' });
       const client = await authenticateCall(ctx, request, op, rule, params, queryKeys);
       const caller = client.record.clientId;
-      const verdict = authorize(op.name, [...client.features], { self: (op.target?.(params) ?? caller) === caller });
+      const verdict = authorizeEffective(op.name, client.features, { self: (op.target?.(params) ?? caller) === caller });
       if (!verdict.allowed) throw clientPermissionError();
       if (rule.respectsAllowList && !client.allowList.admits(request.ip)) throw clientPermissionError();
       const result = await op.run({ ctx, request, params, client, address: request.ip });
