@@ -22,6 +22,7 @@ export const throttleKeys = (clientId: string | null, address: string): { client
 export class AuthThrottle {
   readonly #blocked = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  #refreshes = 0;
 
   constructor(
     private readonly store: Store,
@@ -82,7 +83,8 @@ export class AuthThrottle {
       const rows = await listBlockedKeys(this.store.db, toStoredTimestamp(now));
       this.#blocked.clear();
       for (const { key, blockedUntil } of rows) this.#blocked.set(key, Date.parse(blockedUntil));
-      if (Math.random() < 0.01) await pruneAuthThrottle(this.store.db, toStoredTimestamp(new Date(now.getTime() - 2 * this.settings.windowSeconds * 1000)));
+      // Old counters are dropped now and then (every 120 refreshes: a minute at the default interval).
+      if (++this.#refreshes % 120 === 0) await pruneAuthThrottle(this.store.db, toStoredTimestamp(new Date(now.getTime() - 2 * this.settings.windowSeconds * 1000)));
     } catch (err) {
       this.logger.warn({ err }, 'could not refresh the throttle state');
     }
