@@ -6,6 +6,7 @@ import type { SecretBox } from './security/secret-box.js';
 import type { ApiClientDirectory } from './services/api-client-directory.js';
 import type { AuthThrottle } from './services/auth-throttle.js';
 import type { ChangeWatcher } from './services/change-watcher.js';
+import type { SettingsService } from './services/settings.js';
 import type { Store } from './store/database.js';
 
 export interface AppContext {
@@ -17,4 +18,5 @@ export interface AppContext {
   clients: ApiClientDirectory;
   throttle: AuthThrottle;
   changes: ChangeWatcher;
+  settings: SettingsService;
 }

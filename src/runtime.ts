@@ -12,6 +12,7 @@ import type { SecretBox } from './security/secret-box.js';
 import { ApiClientDirectory } from './services/api-client-directory.js';
 import { AuthThrottle } from './services/auth-throttle.js';
 import { ChangeWatcher } from './services/change-watcher.js';
+import { SettingsService } from './services/settings.js';
 import type { Store } from './store/database.js';
 
 /** The services every route shares; started before the server listens, stopped after it closes. */
@@ -19,6 +20,8 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   const clients = new ApiClientDirectory(store, secretBox);
   const changes = new ChangeWatcher(store, logger);
   changes.on('api_clients', (key) => clients.invalidate(key));
+  const settings = new SettingsService({ store });
+  changes.on('settings', (key) => settings.invalidate(key));
   const throttle = new AuthThrottle(
     store,
     { clientLimit: config.authFailureLimit, addressLimit: config.authFailureAddressLimit, windowSeconds: config.authFailureWindow },
@@ -26,7 +29,7 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   );
   await changes.start();
   await throttle.start();
-  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes };
+  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes, settings };
 }
 
 function stopContext(context: AppContext): void {

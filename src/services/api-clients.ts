@@ -181,6 +181,7 @@ export class ApiClientService {
     await this.change(clientId, async (trx) => {
       const before = await this.owned(trx, actor.applicationId, clientId);
       if (before.features.includes('owner')) await this.assertAnotherOwner(trx, actor.applicationId, clientId);
+      await this.ctx.settings.deleteScopeIn(trx, actor.applicationId, clientId);
       await deleteApiClient(trx, clientId);
       await appendAudit(trx, { at: now, applicationId: actor.applicationId, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: clientId, before: publicView(before), after: null });
     });

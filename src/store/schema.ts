@@ -79,6 +79,15 @@ export interface AuthThrottleTable {
   blocked_until: string | null;
 }
 
+export interface SettingsTable {
+  application_id: string;
+  /** '' for the application scope, else the client id */
+  scope: string;
+  /** JSON: {"standard": {...}, "custom": {...}} */
+  document: string;
+  updated_at: string;
+}
+
 export interface Database {
   idcloud_meta: MetaTable;
   customers: CustomersTable;
@@ -89,4 +98,5 @@ export interface Database {
   audit_log: AuditLogTable;
   cache_epochs: CacheEpochsTable;
   auth_throttle: AuthThrottleTable;
+  settings: SettingsTable;
 }

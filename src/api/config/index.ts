@@ -2,9 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { configClientRoutes } from './clients.js';
+import { configSettingsRoutes } from './settings.js';
 import { configErrorHandler } from './transport.js';
 
 export async function configApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   configErrorHandler(app);
   configClientRoutes(app, ctx);
+  configSettingsRoutes(app, ctx);
 }

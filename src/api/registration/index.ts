@@ -7,9 +7,10 @@ import { auditOperations } from './audit.js';
 import { clientOperations } from './clients.js';
 import { registrationErrorHandler, registrationRoute } from './operation.js';
 import { registerFormParsers } from './params.js';
+import { settingsOperations } from './settings.js';
 
 export async function registrationApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerFormParsers(app);
   registrationErrorHandler(app);
-  for (const op of [...clientOperations(), ...auditOperations()]) registrationRoute(app, ctx, op);
+  for (const op of [...clientOperations(), ...settingsOperations(), ...auditOperations()]) registrationRoute(app, ctx, op);
 }

@@ -6,12 +6,14 @@ import type { Database } from '../schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from '../database.js';
 import { initial } from './0001-initial.js';
 import { changeTrackingAndThrottle } from './0002-change-tracking-and-throttle.js';
+import { settings } from './0003-settings.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
 const MIGRATIONS: Record<string, EngineMigration> = {
   '0001-initial': initial,
   '0002-change-tracking-and-throttle': changeTrackingAndThrottle,
+  '0003-settings': settings,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
