@@ -15,8 +15,11 @@ import { MigrationError } from './store/migrations/index.js';
 import { toStoredTimestamp } from './store/clock.js';
 import { listAudit } from './store/repositories/audit-log.js';
 import { listApplications } from './store/repositories/tenancy.js';
+import { findApiClient } from './store/repositories/api-clients.js';
+import { SettingsService } from './services/settings.js';
+import { effectiveSettings, hostedLoginStatus } from './domain/settings.js';
 
-const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'help', 'version'] as const;
+const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'settings', 'help', 'version'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Exit codes: 2 for a bad command line or configuration, 1 for a failure while running. */
@@ -38,6 +41,7 @@ export interface ParsedCommandLine {
   config: ServerConfig;
   seededOwner: SeededOwnerCredentials;
   audit: AuditFilters;
+  settingsClient?: string;
 }
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
@@ -49,6 +53,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   for (const spec of SERVER_OPTIONS) options[spec.flag] = { type: spec.kind === 'boolean' ? 'boolean' : 'string' };
   for (const [flag, def] of Object.entries(SEED_FLAGS)) options[flag] = { type: def.type };
   if (command === 'audit') for (const flag of AUDIT_FLAGS) options[flag] = { type: 'string' };
+  if (command === 'settings') options.client = { type: 'string' };
 
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -63,7 +68,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   const seed = (flag: keyof typeof SEED_FLAGS): string | undefined => (values[flag] as string | undefined) ?? (env[SEED_FLAGS[flag].env] || undefined);
   const audit: AuditFilters = {};
   for (const flag of AUDIT_FLAGS) if (typeof values[flag] === 'string') audit[flag] = values[flag];
-  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit };
+  if (command === 'settings' && typeof values.client !== 'string') throw new UsageError('settings needs --client <client id>');
+  const settingsClient = typeof values.client === 'string' ? values.client : undefined;
+  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit, settingsClient };
 }
 
 export function helpText(): string {
@@ -76,6 +83,7 @@ export function helpText(): string {
     '  serve     start the server (creates and bootstraps the database on first start)',
     '  init      create and bootstrap the database without serving',
     '  migrate   apply pending database migrations',
+    '  settings  --client ID: a client\'s own, inherited and effective settings and its Hosted Login status',
     '  audit     print the audit log as JSON lines, oldest first',
     '            [--application ID] [--from TIME] [--to TIME] [--client ID] [--operation NAME] [--limit N]',
     '  version   print the version',
@@ -170,6 +178,21 @@ async function audit(parsed: ParsedCommandLine): Promise<void> {
   }
 }
 
+async function settings(parsed: ParsedCommandLine, clientId: string): Promise<void> {
+  const { store } = await prepareStorage(parsed.config, process.env);
+  try {
+    const client = await findApiClient(store.db, clientId);
+    if (!client) throw new UsageError(`no API client ${clientId}`);
+    const service = new SettingsService({ store });
+    const [own, application] = await Promise.all([service.read(client.applicationId, clientId), service.readApplication(client.applicationId)]);
+    const status = hostedLoginStatus(own, application);
+    out(JSON.stringify({ client_id: clientId, application_id: client.applicationId, client: own.standard, custom: own.custom, global: { ...application.standard, custom: application.custom }, effective: effectiveSettings(own, application) }, null, 2));
+    out(status.complete ? 'Hosted Login: complete' : `Hosted Login: incomplete; missing ${status.missing.join(', ')}`);
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ParsedCommandLine;
   try {
@@ -200,6 +223,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'audit':
         await audit(parsed);
+        return 0;
+      case 'settings':
+        await settings(parsed, parsed.settingsClient ?? '');
         return 0;
     }
   } catch (err) {

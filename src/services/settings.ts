@@ -39,11 +39,23 @@ export interface SetResult {
   warnings: string[];
 }
 
+/**
+ * A rule a settings change must satisfy, checked inside the change's transaction before it is written
+ * (throw SettingsDocumentError to refuse). Hosted Login adds "one OIDC client maps to exactly one API
+ * client" (janrainOidcClientId) here.
+ */
+export type SettingsRule = (trx: Kysely<Database>, change: { applicationId: string; scope: string; after: SettingsDocument }) => Promise<void>;
+
 export class SettingsService {
   readonly #cache = new Map<string, SettingsDocument>();
+  readonly #rules: SettingsRule[] = [];
   #generation = 0;
 
   constructor(private readonly ctx: Pick<AppContext, 'store'>) {}
+
+  addRule(rule: SettingsRule): void {
+    this.#rules.push(rule);
+  }
 
   invalidate(key: string | null): void {
     this.#generation += 1;
@@ -134,6 +146,7 @@ export class SettingsService {
       if (Buffer.byteLength(JSON.stringify(after)) > MAX_SETTINGS_BYTES) {
         throw new SettingsDocumentError('settings', `a settings document may hold at most ${MAX_SETTINGS_BYTES / 1024} KiB`);
       }
+      for (const rule of this.#rules) await rule(trx, { applicationId: actor.applicationId, scope, after });
       await writeSettings(trx, actor.applicationId, scope, after, now);
       await appendAudit(trx, {
         at: now, applicationId: actor.applicationId, actorClientId: actor.clientId, sourceAddress: actor.address, operation,
