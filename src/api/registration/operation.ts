@@ -60,15 +60,21 @@ export function registrationRoute(app: FastifyInstance, ctx: AppContext, op: Reg
     schema: { tags: ['registration'], summary: op.name },
     handler: async (request, reply) => {
       void reply.header('cache-control', 'no-store');
-      const { params, queryKeys } = await readParams(request, ctx.config.bodyLimit);
-      if (queryKeys.has('client_secret') && !ctx.config.allowUrlCredentials) ctx.metrics.urlCredentials.inc({ outcome: 'refused' });
-      const client = await authenticateCall(ctx, request, op, rule, params, queryKeys);
-      const caller = client.record.clientId;
-      const verdict = authorizeEffective(op.name, client.features, { self: (op.target?.(params) ?? caller) === caller });
-      if (!verdict.allowed) throw clientPermissionError();
-      if (rule.respectsAllowList && !client.allowList.admits(request.ip)) throw clientPermissionError();
-      const result = await op.run({ ctx, request, params, client, address: request.ip });
-      return { ...result, stat: 'ok' };
+      try {
+        const { params, queryKeys } = await readParams(request, ctx.config.bodyLimit);
+        if (queryKeys.has('client_secret') && !ctx.config.allowUrlCredentials) ctx.metrics.urlCredentials.inc({ outcome: 'refused' });
+        const client = await authenticateCall(ctx, request, op, rule, params, queryKeys);
+        const caller = client.record.clientId;
+        const verdict = authorizeEffective(op.name, client.features, { self: (op.target?.(params) ?? caller) === caller });
+        if (!verdict.allowed) throw clientPermissionError();
+        if (rule.respectsAllowList && !client.allowList.admits(request.ip)) throw clientPermissionError();
+        const result = await op.run({ ctx, request, params, client, address: request.ip });
+        return { ...result, stat: 'ok' };
+      } catch (err) {
+        // Expected answers go straight out; only faults take Fastify's error path (and its logging).
+        if (err instanceof RegistrationError) return err.toBody(request.id);
+        throw err;
+      }
     },
   });
 }
