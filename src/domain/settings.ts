@@ -58,6 +58,7 @@ export const SETTING_CATALOGUE: readonly SettingDefinition[] = [
   def('password_reset_url', 'string', 'Customer Care Portal', 'URL an agent uses to start a password reset', { canInherit: false, hostedLoginRequired: true }),
   def('backplane_server', 'string', 'Backplane', 'Backplane server URL'),
   def('backplane_bus', 'string', 'Backplane', 'Backplane bus name'),
+  def('user_distinguisher_field', 'string', 'General Settings', 'Attribute that tells users of the `user` entity type apart', { globalOnly: true }),
   def('janrainOidcClientId', 'string', 'Hosted Login', 'The OIDC client this API client belongs to (one to one)', { canInherit: false, hostedLoginRequired: true, custom: true }),
   def('theming.stylesheetURL', 'string', 'Hosted Login', 'Stylesheet of the Hosted Login pages', { custom: true }),
   def('theming.logoURL', 'string', 'Hosted Login', 'Logo on the Hosted Login pages', { custom: true }),
@@ -65,6 +66,9 @@ export const SETTING_CATALOGUE: readonly SettingDefinition[] = [
 ];
 
 const BY_NAME: ReadonlyMap<string, SettingDefinition> = new Map(SETTING_CATALOGUE.map((d) => [d.name, d]));
+
+/** Names that would reach an object's prototype instead of a property: never a setting. */
+export const FORBIDDEN_SETTING_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** `{entity_type}_distinguisher_field` is standard and global-only for any entity type (spec §7). */
 const DISTINGUISHER = /^[A-Za-z_][A-Za-z0-9_]*_distinguisher_field$/;
@@ -131,6 +135,7 @@ export function normalizeDocument(body: unknown, scope: SettingScope): Normalize
   if (!isPlainObject(body)) throw new SettingsDocumentError('settings', 'the settings document must be a JSON object');
   const document = emptyDocument();
   const warnings: string[] = [];
+  for (const key of Object.keys(body)) if (FORBIDDEN_SETTING_NAMES.has(key)) throw new SettingsDocumentError(key, `${key} cannot be a setting name`);
   for (const [key, value] of Object.entries(body)) {
     if (key === 'custom') continue;
     if (key.startsWith('_')) continue; // `_self` and the like, echoed back by clients that GET then PUT
@@ -155,6 +160,7 @@ export function normalizeDocument(body: unknown, scope: SettingScope): Normalize
   if (custom !== undefined && custom !== null) {
     if (!isPlainObject(custom)) throw new SettingsDocumentError('custom', 'custom must be a JSON object');
     for (const [key, value] of Object.entries(custom)) {
+      if (FORBIDDEN_SETTING_NAMES.has(key)) throw new SettingsDocumentError(`custom.${key}`, `${key} cannot be a setting name`);
       const definition = BY_NAME.get(key);
       const problem = definition?.custom ? typeProblem(definition, value) : null;
       if (problem) throw new SettingsDocumentError(`custom.${key}`, problem);

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import {
+  FORBIDDEN_SETTING_NAMES,
   normalizeDocument,
   settingDefinition,
   SettingsDocumentError,
@@ -92,10 +93,11 @@ export class SettingsService {
   async setKeys(actor: Actor, scope: string, items: Record<string, SettingValue>, operation: string): Promise<SetResult> {
     const level: SettingScope = scope === APPLICATION_SCOPE ? 'application' : 'client';
     const warnings: string[] = [];
-    const existed: Record<string, boolean> = {};
+    const existed: Record<string, boolean> = Object.create(null) as Record<string, boolean>;
     await this.change(actor, scope, operation, (before) => {
       const next: SettingsDocument = { standard: { ...before.standard }, custom: { ...before.custom } };
       for (const [key, value] of Object.entries(items)) {
+        if (FORBIDDEN_SETTING_NAMES.has(key)) throw new SettingsDocumentError(key, `${key} cannot be a setting name`);
         existed[key] = Object.hasOwn(before.standard, key) || Object.hasOwn(before.custom, key);
         const definition = settingDefinition(key);
         if (definition && !definition.custom) {

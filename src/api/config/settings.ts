@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { hostedLoginStatus, SETTING_CATALOGUE, SettingsDocumentError, type SettingsDocument } from '../../domain/settings.js';
-import { findApiClient } from '../../store/repositories/api-clients.js';
+import { findApiClient, listApiClients } from '../../store/repositories/api-clients.js';
 import { APPLICATION_SCOPE } from '../../store/repositories/settings.js';
 import { ConfigApiError, configRoute, type ConfigCall } from './transport.js';
 
@@ -32,14 +32,29 @@ async function replaced<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Seed 002 advises GETting a client's settings and PUTting them back with changes; the GET shows the
+ * standard settings under `client`. A body in that shape is read as its `client` and `custom` parts
+ * (`global`, `hostedLogin` and `_self` are views, not settings of the client).
+ */
+function fromClientView(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const rest: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  const client = rest.client;
+  if (typeof client !== 'object' || client === null || Array.isArray(client)) return body;
+  for (const view of ['client', 'global', 'hostedLogin']) delete rest[view];
+  return { ...rest, ...(client as Record<string, unknown>) };
+}
+
 const withWarnings = (body: Record<string, unknown>, warnings: string[]): Record<string, unknown> => (warnings.length > 0 ? { ...body, warnings } : body);
 
 export function configSettingsRoutes(app: FastifyInstance, ctx: AppContext): void {
   const applicationView = async (appId: string, includeClients: boolean): Promise<Record<string, unknown>> => {
     if (!includeClients) return { _self: `/config/${appId}/settings`, ...documentView(await ctx.settings.readApplication(appId)) };
-    const all = await ctx.settings.readAll(appId);
+    const [all, records] = await Promise.all([ctx.settings.readAll(appId), listApiClients(ctx.store.db, appId)]);
+    // Every client, with an empty document where it has no settings of its own.
     const clients: Record<string, unknown> = {};
-    for (const [scope, doc] of all) if (scope !== APPLICATION_SCOPE) clients[scope] = documentView(doc);
+    for (const { clientId } of records) clients[clientId] = documentView(all.get(clientId) ?? { standard: {}, custom: {} });
     return { _self: `/config/${appId}/settings`, ...documentView(all.get(APPLICATION_SCOPE) ?? { standard: {}, custom: {} }), clients };
   };
 
@@ -96,7 +111,7 @@ export function configSettingsRoutes(app: FastifyInstance, ctx: AppContext): voi
     schema: { summary: 'Replace a client’s settings (keys left out are deleted)' },
     run: async (call) => {
       const clientId = await clientOfApp(call);
-      const { warnings } = await replaced(() => ctx.settings.replace(actor(call), clientId, call.body, 'config.client_settings.replace'));
+      const { warnings } = await replaced(() => ctx.settings.replace(actor(call), clientId, fromClientView(call.body), 'config.client_settings.replace'));
       return withWarnings(await clientView(call.appId, clientId), warnings);
     },
   });

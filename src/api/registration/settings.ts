@@ -1,11 +1,11 @@
 // Legacy Settings API (spec capture-api §7): key/value settings at the application ("default") scope
 // and per client. Reads about oneself are open to every client; `for_client_id` is the owner's alone
 // (the permission matrix's `self` rules).
-import { effectiveSettings, SettingsDocumentError, type SettingsDocument, type SettingValue } from '../../domain/settings.js';
+import { effectiveSettings, FORBIDDEN_SETTING_NAMES, SettingsDocumentError, type SettingsDocument, type SettingValue } from '../../domain/settings.js';
 import type { Actor } from '../../services/api-clients.js';
 import { findApiClient } from '../../store/repositories/api-clients.js';
 import { APPLICATION_SCOPE } from '../../store/repositories/settings.js';
-import { invalidArgument } from './errors.js';
+import { invalidArgument, missingArgument } from './errors.js';
 import type { RegistrationCall, RegistrationOperation, RegistrationResult } from './operation.js';
 import { jsonParam, requireParam, type Params } from './params.js';
 
@@ -24,6 +24,9 @@ async function targetClient(call: RegistrationCall): Promise<string> {
 
 const flat = (doc: SettingsDocument): Record<string, SettingValue> => ({ ...doc.custom, ...doc.standard });
 
+/** A setting's value, never an inherited property of the object (`constructor`, `toString`, …). */
+const valueOf = (settings: Record<string, SettingValue>, key: string): SettingValue => (Object.hasOwn(settings, key) ? (settings[key] ?? null) : null);
+
 /** Settings errors of the domain become the API's invalid_argument. */
 async function checked<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -38,7 +41,21 @@ function itemsParam(params: Params): Record<string, SettingValue> {
   const items = jsonParam(params, 'items');
   if (items === undefined) throw invalidArgument('items', 'missing required argument: items');
   if (items === null || typeof items !== 'object' || Array.isArray(items)) throw invalidArgument('items', 'must be a JSON object');
+  const bad = Object.keys(items).find((k) => FORBIDDEN_SETTING_NAMES.has(k));
+  if (bad !== undefined) throw invalidArgument('items', `${bad} cannot be a setting name`);
   return items as Record<string, SettingValue>;
+}
+
+function settingKey(params: Params): string {
+  const key = requireParam(params, 'key');
+  if (FORBIDDEN_SETTING_NAMES.has(key)) throw invalidArgument('key', `${key} cannot be a setting name`);
+  return key;
+}
+
+function valueParam(params: Params): string {
+  const value = params.get('value');
+  if (value === undefined) throw missingArgument('value');
+  return value;
 }
 
 function keysParam(params: Params): string[] {
@@ -69,7 +86,7 @@ export function settingsOperations(): RegistrationOperation[] {
       target: forClient,
       async run(call) {
         const key = requireParam(call.params, 'key');
-        return { result: (await effective(call))[key] ?? null };
+        return { result: valueOf(await effective(call), key) };
       },
     },
     {
@@ -78,14 +95,14 @@ export function settingsOperations(): RegistrationOperation[] {
       async run(call) {
         const keys = keysParam(call.params);
         const all = await effective(call);
-        return { result: Object.fromEntries(keys.map((k) => [k, all[k] ?? null])) };
+        return { result: Object.fromEntries(keys.map((k) => [k, valueOf(all, k)])) };
       },
     },
     {
       name: '/settings/get_default',
       async run(call) {
         const key = requireParam(call.params, 'key');
-        return { result: flat(await call.ctx.settings.readApplication(call.client.record.applicationId))[key] ?? null };
+        return { result: valueOf(flat(await call.ctx.settings.readApplication(call.client.record.applicationId)), key) };
       },
     },
     { name: '/settings/items', target: forClient, run: async (call) => ({ result: await effective(call) }) },
@@ -113,9 +130,8 @@ export function settingsOperations(): RegistrationOperation[] {
     {
       name: '/settings/set',
       async run(call) {
-        const key = requireParam(call.params, 'key');
-        const value = call.params.get('value') ?? '';
-        const r = await setAt(call, await targetClient(call), { [key]: value }, 'settings/set');
+        const key = settingKey(call.params);
+        const r = await setAt(call, await targetClient(call), { [key]: valueParam(call.params) }, 'settings/set');
         return withWarnings({ result: r.existed[key] ?? false }, r.warnings);
       },
     },
@@ -129,8 +145,8 @@ export function settingsOperations(): RegistrationOperation[] {
     {
       name: '/settings/set_default',
       async run(call) {
-        const key = requireParam(call.params, 'key');
-        const r = await setAt(call, APPLICATION_SCOPE, { [key]: call.params.get('value') ?? '' }, 'settings/set_default');
+        const key = settingKey(call.params);
+        const r = await setAt(call, APPLICATION_SCOPE, { [key]: valueParam(call.params) }, 'settings/set_default');
         return withWarnings({ result: r.existed[key] ?? false }, r.warnings);
       },
     },
