@@ -91,8 +91,8 @@ export function verifyClientCredentials(
     if (Math.abs(request.now - date.getTime()) > SIGNATURE_CLOCK_SKEW_MS) {
       throw new AuthenticationFailure(kind, 'clock_skew', clientId, 'the Date header is more than 15 minutes away from the server clock');
     }
-    const params = [...request.params].filter(([k]) => k !== 'client_id' && k !== 'client_secret');
-    if (!verifySignature(client.secrets, request.endpoint, credentials.date, params, credentials.signature)) {
+    // The signed string leaves out client_id, client_secret and access_token itself.
+    if (!verifySignature(client.secrets, request.endpoint, credentials.date, [...request.params], credentials.signature)) {
       throw new AuthenticationFailure(kind, 'bad_signature', clientId, 'the request signature is not valid');
     }
     return client;
