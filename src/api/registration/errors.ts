@@ -1,28 +1,11 @@
 // The Registration API's error envelope (spec capture-error-codes.md): HTTP 200 with
 // {"stat":"error","code","error","error_description","request_id"}. One canonical name per code.
 // Operations throw RegistrationError; the transport renders it.
+import { ERROR_NAMES, type ErrorCode } from '../../domain/error-codes.js';
 
-export const ERROR_NAMES = {
-  100: 'missing_argument',
-  200: 'invalid_argument',
-  201: 'duplicate_argument',
-  205: 'invalid_auth_method',
-  221: 'unknown_application',
-  222: 'unknown_entity_type',
-  223: 'unknown_attribute',
-  232: 'entity_type_exists',
-  233: 'attribute_exists',
-  234: 'reserved_attribute',
-  310: 'record_not_found',
-  402: 'invalid_client_credentials',
-  403: 'client_permission_error',
-  413: 'no_access_grant',
-  414: 'access_token_expired',
-  500: 'unexpected_error',
-  510: 'api_limit_error',
-} as const;
+export { ERROR_NAMES };
 
-export type RegistrationErrorCode = keyof typeof ERROR_NAMES;
+export type RegistrationErrorCode = ErrorCode;
 
 export class RegistrationError extends Error {
   readonly code: RegistrationErrorCode;
