@@ -6,7 +6,9 @@ import type { SecretBox } from './security/secret-box.js';
 import type { ApiClientDirectory } from './services/api-client-directory.js';
 import type { AuthThrottle } from './services/auth-throttle.js';
 import type { ChangeWatcher } from './services/change-watcher.js';
+import type { EntityTypeDirectory } from './services/entity-type-directory.js';
 import type { SettingsService } from './services/settings.js';
+import type { UserTokenService } from './services/user-tokens.js';
 import type { Store } from './store/database.js';
 
 export interface AppContext {
@@ -19,4 +21,6 @@ export interface AppContext {
   throttle: AuthThrottle;
   changes: ChangeWatcher;
   settings: SettingsService;
+  entityTypes: EntityTypeDirectory;
+  userTokens: UserTokenService;
 }

@@ -12,7 +12,9 @@ import type { SecretBox } from './security/secret-box.js';
 import { ApiClientDirectory } from './services/api-client-directory.js';
 import { AuthThrottle } from './services/auth-throttle.js';
 import { ChangeWatcher } from './services/change-watcher.js';
+import { EntityTypeDirectory } from './services/entity-type-directory.js';
 import { SettingsService } from './services/settings.js';
+import { UserTokenService } from './services/user-tokens.js';
 import type { Store } from './store/database.js';
 
 /** The services every route shares; started before the server listens, stopped after it closes. */
@@ -22,6 +24,8 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   changes.on('api_clients', (key) => clients.invalidate(key));
   const settings = new SettingsService({ store });
   changes.on('settings', (key) => settings.invalidate(key));
+  const entityTypes = new EntityTypeDirectory(store);
+  changes.on('entity_types', () => entityTypes.invalidate());
   const throttle = new AuthThrottle(
     store,
     { clientLimit: config.authFailureLimit, addressLimit: config.authFailureAddressLimit, windowSeconds: config.authFailureWindow },
@@ -29,7 +33,7 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   );
   await changes.start();
   await throttle.start();
-  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes, settings };
+  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes, settings, entityTypes, userTokens: new UserTokenService(store) };
 }
 
 function stopContext(context: AppContext): void {

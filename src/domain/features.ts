@@ -31,6 +31,10 @@ export interface OperationRule {
    * another client (`for_client_id`).
    */
   self?: true;
+  /** Needs no client credentials at all (a one-time code is the credential). */
+  public?: true;
+  /** Also accepts a creation token (`creation_token`) in place of client credentials. */
+  creationToken?: true;
 }
 
 const OWN: readonly Feature[] = ['owner'];
@@ -51,12 +55,13 @@ export const PERMISSION_MATRIX: Readonly<Record<string, OperationRule>> = {
   '/entity': rule(READERS, { userToken: true }),
   '/entity.find': rule(READERS),
   '/entity.count': rule(READERS),
-  '/entity.create': rule(WRITERS),
+  '/entity.create': rule(WRITERS, { creationToken: true }),
   '/entity.bulkCreate': rule(WRITERS),
   '/entity.update': rule(WRITERS, { userToken: true }),
   '/entity.replace': rule(WRITERS, { userToken: true }),
   '/entity.delete': rule(WRITERS, { userToken: true }),
-  '/entity.deleteAccess': rule(['owner', 'access_issuer', 'direct_access', 'login_client']),
+  // A login_client may end only the signed-in user's sessions: with that user's token (entities API).
+  '/entity.deleteAccess': rule(['owner', 'access_issuer', 'direct_access', 'login_client'], { userToken: true }),
   '/entity.bulkDelete': rule(WRITERS),
   '/entity.purge': rule(OWN),
   '/entity.adopt': rule(WRITERS),
@@ -123,6 +128,9 @@ export const PERMISSION_MATRIX: Readonly<Record<string, OperationRule>> = {
   '/access/getAuthorizationCode': rule(ISSUERS),
   '/access/getCreationToken': rule(ISSUERS),
   '/access/getVerificationCode': rule(ISSUERS, { respectsAllowList: false }),
+  // The verification code is the credential (spec §9: needs no client credentials).
+  // (Its route authenticates nobody; `owner` is listed only so that the owner-reaches-everything rule holds.)
+  '/access/useVerificationCode': rule(OWN, { respectsAllowList: false, public: true }),
   '/oauth/token': rule([...ISSUERS, 'login_client']),
 
   // Audit log (idcloud): owner only

@@ -14,6 +14,8 @@ import type { Database } from '../store/schema.js';
 import { insertApiClient } from '../store/repositories/api-clients.js';
 import { appendAudit } from '../store/repositories/audit-log.js';
 import { insertEntityType } from '../store/repositories/entity-types.js';
+import { engineOf } from '../store/database.js';
+import { syncEntityIndexes } from '../store/entity-indexes.js';
 import { setMasterKeyCheck } from '../store/repositories/meta.js';
 import { insertApplication, insertCustomer } from '../store/repositories/tenancy.js';
 import { MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_PLAINTEXT } from './storage.js';
@@ -106,7 +108,8 @@ export async function bootstrapIfEmpty(
     const applicationId = newApplicationId();
     await insertCustomer(trx, { id: customerId, name: 'default', created_at: now });
     await insertApplication(trx, { id: applicationId, customer_id: customerId, name: 'default', created_at: now });
-    await insertEntityType(trx, { applicationId, name: DEFAULT_ENTITY_TYPE_NAME, attrDefs: defaultUserAttributes(), now });
+    const userTypeId = await insertEntityType(trx, { applicationId, name: DEFAULT_ENTITY_TYPE_NAME, attrDefs: defaultUserAttributes(), now });
+    await syncEntityIndexes(trx, engineOf(trx), userTypeId, defaultUserAttributes());
 
     const owner: BootstrapClient = {
       client_id: seed.clientId ?? newClientId(),

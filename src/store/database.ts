@@ -4,7 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type SqliteDatabase } from './sqlite-driver.js';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { SealedSecret } from '../security/secret-box.js';
 import type { Database } from './schema.js';
@@ -21,6 +21,11 @@ export interface Store {
   /** Human-readable location, never including a password. */
   location: string;
   close(): Promise<void>;
+}
+
+/** Which engine a Kysely instance (or transaction) talks to, from its SQL adapter. */
+export function engineOf(db: { getExecutor(): { adapter: DialectAdapter } }): Engine {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
 }
 
 export class StoreError extends Error {
@@ -51,6 +56,34 @@ class IdcloudSqliteDialect extends SqliteDialect {
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew, and preparing costs more than running a small indexed query.
+ * The same SQL text gets the same prepared statement back (better-sqlite3 statements are reusable,
+ * and re-prepare themselves after schema changes); least recently used ones are dropped past 256.
+ */
+function withStatementCache(conn: SqliteDatabase): KyselySqliteDatabase {
+  const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    close: () => {
+      cache.clear();
+      conn.close();
+    },
+    prepare: (source: string) => {
+      let statement = cache.get(source);
+      if (statement) {
+        cache.delete(source);
+      } else {
+        statement = conn.prepare(source);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
+      }
+      cache.set(source, statement);
+      return statement;
+    },
+  };
 }
 
 export function storeTarget(databaseUrl: string | null, dataDir: string): StoreTarget {
@@ -173,7 +206,7 @@ export function openStore(target: StoreTarget): Store {
     conn.pragma('foreign_keys = ON');
     // Another process (the CLI while the server runs) may hold the write lock briefly.
     conn.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new IdcloudSqliteDialect({ database: conn }) });
+    const db = new Kysely<Database>({ dialect: new IdcloudSqliteDialect({ database: withStatementCache(conn) }) });
     return { db, engine: 'sqlite', location, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...pgConfig(target.url), max: 10 });

@@ -26,8 +26,49 @@ export interface EntityTypesTable {
   name: string;
   /** JSON: the attr_defs array */
   attr_defs: string;
+  /** JSON: the validation rules, [{uuid, attributes, definition, description}] */
+  rules: Generated<string>;
+  /** JSON: {"historySize": n} */
+  password_settings: Generated<string>;
   created_at: string;
   updated_at: string;
+}
+
+export interface EntitiesTable {
+  id: Generated<number>;
+  entity_type_id: number;
+  uuid: string;
+  created: string;
+  last_updated: string;
+  /** JSON: every attribute but the reserved ones; password attributes hold hashes */
+  document: string;
+  revision: Generated<number>;
+  element_seq: Generated<number>;
+  /** JSON array of earlier password hashes, newest first */
+  password_history: string | null;
+}
+
+export interface AccessSchemasTable {
+  entity_type_id: number;
+  client_id: string;
+  access_type: string;
+  /** JSON array of attribute paths */
+  attributes: string;
+  updated_at: string;
+}
+
+export interface UserTokensTable {
+  /** SHA-256 of the token; the token itself is never stored */
+  digest: string;
+  kind: string;
+  application_id: string;
+  entity_type_id: number;
+  entity_id: number | null;
+  client_id: string;
+  expires_at: string;
+  /** JSON: what the token carries (redirect_uri, transaction_state, attribute_name, …) */
+  data: string | null;
+  created_at: string;
 }
 
 export interface ApiClientsTable {
@@ -99,4 +140,7 @@ export interface Database {
   cache_epochs: CacheEpochsTable;
   auth_throttle: AuthThrottleTable;
   settings: SettingsTable;
+  entities: EntitiesTable;
+  access_schemas: AccessSchemasTable;
+  user_tokens: UserTokensTable;
 }

@@ -8,6 +8,7 @@ const userAttributes: AttributeDefinition[] = [
   { name: 'givenName', type: 'string', length: 1000, 'case-sensitive': false, features: ['query'] },
   { name: 'familyName', type: 'string', length: 1000, 'case-sensitive': false, features: ['query'] },
   { name: 'displayName', type: 'string', length: 1000, 'case-sensitive': false, features: ['query'] },
+  { name: 'emailVerified', type: 'dateTime' },
   { name: 'password', type: 'password' },
   { name: 'birthday', type: 'date' },
   {

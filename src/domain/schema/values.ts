@@ -29,11 +29,13 @@ export function normalizeValue(def: AttributeDefinition, value: unknown, path: s
   switch (type) {
     case 'string':
       if (typeof value !== 'string') throw wrongType(path, 'a string', value);
+      checkStorableText(value, path);
       checkLength(def, value, path);
       return value;
     case 'password':
       if (typeof value !== 'string') throw wrongType(path, 'a string', value);
       if (value === '') throw new DataError(340, `${path}: a password cannot be empty`, path);
+      checkStorableText(value, path);
       checkLength(def, value, path);
       return value;
     case 'boolean':
@@ -237,6 +239,17 @@ function normalizeIpAddress(value: unknown, path: string): string {
 const MAX_JSON_DEPTH = 512;
 
 /** Accepts exactly what JSON can carry; anything JSON.stringify would drop or fail on is 340. */
+/**
+ * Text every engine can store and index: PostgreSQL's jsonb (which the attribute indexes read) has
+ * no NUL character and no unpaired surrogate, so neither is accepted anywhere.
+ */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkStorableText(text: string, path: string): void {
+  if (text.includes('\u0000')) throw new DataError(340, `${path}: text cannot contain the NUL character (U+0000)`, path);
+  if (UNPAIRED_SURROGATE.test(text)) throw new DataError(340, `${path}: text contains an unpaired surrogate (not valid Unicode)`, path);
+}
+
 function checkJson(value: unknown, path: string): void {
   const fail = (why: string) => new DataError(340, `${path}: the value is not JSON (${why})`, path);
   const active = new Set<object>();
@@ -244,6 +257,8 @@ function checkJson(value: unknown, path: string): void {
     if (depth > MAX_JSON_DEPTH) throw fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
     switch (typeof item) {
       case 'string':
+        checkStorableText(item, path);
+        return;
       case 'boolean':
         return;
       case 'number':
@@ -268,6 +283,7 @@ function checkJson(value: unknown, path: string): void {
       if (Object.getOwnPropertySymbols(item).length > 0) throw fail('an object has symbol keys');
       for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(item))) {
         if (!('value' in descriptor)) throw fail(`property ${JSON.stringify(key)} is an accessor`);
+        checkStorableText(key, path);
         visit(descriptor.value, depth + 1);
       }
     }

@@ -7,6 +7,7 @@ import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from '../database.js';
 import { initial } from './0001-initial.js';
 import { changeTrackingAndThrottle } from './0002-change-tracking-and-throttle.js';
 import { settings } from './0003-settings.js';
+import { entities } from './0004-entities.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, EngineMigration> = {
   '0001-initial': initial,
   '0002-change-tracking-and-throttle': changeTrackingAndThrottle,
   '0003-settings': settings,
+  '0004-entities': entities,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
-export type CachedKind = 'api_clients' | 'settings';
+export type CachedKind = 'api_clients' | 'settings' | 'entity_types';
 
 /** Marks `kind` changed (inside the caller's transaction); `key` names what changed, if one thing did. */
 export async function bumpEpoch(db: Kysely<Database>, kind: CachedKind, key: string | null): Promise<void> {

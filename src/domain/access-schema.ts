@@ -1,0 +1,127 @@
+// Access schemas (spec capture-api §5.11–§5.13, seed 000): per API client, entity type and access
+// type, the attributes a client may read or write. No schema means full access; there is no
+// inheritance between access types. Reads are filtered by `filterRecord` and writes checked by
+// `checkWritable` — the entity service calls each from exactly one place.
+import type { AttributeDefinition } from './schema/attribute-definition.js';
+import { RESERVED_ATTRIBUTE_NAMES } from './schema/attribute-definition.js';
+import { DataError } from './schema/data-error.js';
+import { findAttribute, formatAttributePath, parseAttributePath } from './schema/paths.js';
+
+export const ACCESS_TYPES = ['read', 'write', 'read_with_token', 'write_with_token'] as const;
+export type AccessType = (typeof ACCESS_TYPES)[number];
+
+export function isAccessType(value: unknown): value is AccessType {
+  return typeof value === 'string' && (ACCESS_TYPES as readonly string[]).includes(value);
+}
+
+/** The access type that applies to a call: reads or writes, with client credentials or a user token. */
+export function accessTypeFor(mode: 'read' | 'write', withToken: boolean): AccessType {
+  return withToken ? `${mode}_with_token` : mode;
+}
+
+const RESERVED_PATHS = [...RESERVED_ATTRIBUTE_NAMES].map((n) => `/${n}`);
+
+export const RESERVED_NOTICE = 'the reserved attributes id, uuid, created and lastUpdated are always part of an access schema; they were added';
+
+/**
+ * Checks an `attributes` argument of setAccessSchema against the entity type: a JSON array of
+ * attribute paths (slash or dot form), each naming an attribute of the type. Returns the paths in
+ * slash form with the reserved ones added, and whether any were added that the caller did not list.
+ */
+export function parseAccessSchemaAttributes(input: unknown, attrDefs: readonly AttributeDefinition[]): { paths: string[]; addedReserved: boolean } {
+  if (!Array.isArray(input)) throw new DataError(200, 'attributes was not valid for the following reason: must be a JSON array of attribute names', undefined, 'attributes');
+  const paths: string[] = [];
+  for (const item of input as unknown[]) {
+    if (typeof item !== 'string') throw new DataError(200, 'attributes was not valid for the following reason: every element must be an attribute name', undefined, 'attributes');
+    const segments = parseAttributePath(item, 'attributes');
+    if (segments.some((s) => s.elementId !== undefined)) {
+      throw new DataError(200, `attributes was not valid for the following reason: ${item} names a plural element; name the attribute instead`, undefined, 'attributes');
+    }
+    if (findAttribute(attrDefs, segments) === null) throw new DataError(223, `attribute does not exist: ${formatAttributePath(segments)}`, formatAttributePath(segments));
+    const path = formatAttributePath(segments);
+    if (!paths.includes(path)) paths.push(path);
+  }
+  const addedReserved = RESERVED_PATHS.some((p) => !paths.includes(p));
+  for (const p of RESERVED_PATHS) if (!paths.includes(p)) paths.unshift(p);
+  return { paths: sortLike(paths, attrDefs), addedReserved };
+}
+
+function sortLike(paths: string[], attrDefs: readonly AttributeDefinition[]): string[] {
+  const order: string[] = [];
+  const walk = (defs: readonly AttributeDefinition[], prefix: string): void => {
+    for (const d of defs) {
+      order.push(`${prefix}/${d.name}`);
+      if (d.attr_defs) walk(d.attr_defs, `${prefix}/${d.name}`);
+    }
+  };
+  walk(attrDefs, '');
+  return [...paths].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+/** A compiled access schema: answers "may this path be read/written" without parsing again. */
+export class AccessSchema {
+  readonly #listed: ReadonlySet<string>;
+  /** Containers some of whose descendants (but not themselves) are listed. */
+  readonly #partial: ReadonlySet<string>;
+
+  constructor(readonly paths: readonly string[]) {
+    this.#listed = new Set(paths);
+    const partial = new Set<string>();
+    for (const p of paths) {
+      const parts = p.split('/').slice(1);
+      for (let i = 1; i < parts.length; i += 1) partial.add(`/${parts.slice(0, i).join('/')}`);
+    }
+    this.#partial = partial;
+  }
+
+  /** A path (slash form, no element ids) is covered when it or one of its ancestors is listed. */
+  allows(path: string): boolean {
+    if (this.#listed.has(path)) return true;
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) if (this.#listed.has(path.slice(0, i))) return true;
+    return false;
+  }
+
+  /** The record with only the attributes this schema covers (containers keep their covered children). */
+  filterRecord(record: Record<string, unknown>): Record<string, unknown> {
+    return this.#filterObject(record, '');
+  }
+
+  #filterObject(obj: Record<string, unknown>, prefix: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(obj)) {
+      const path = `${prefix}/${key}`;
+      if (this.#listed.has(path)) out[key] = value;
+      else if (this.#partial.has(path)) out[key] = this.#filterContainer(value, path);
+      // Plural elements keep their id so that a reader can address them.
+      else if (key === 'id' && prefix !== '' && this.#partial.has(prefix)) out[key] = value;
+    }
+    return out;
+  }
+
+  #filterContainer(value: unknown, path: string): unknown {
+    if (Array.isArray(value)) return value.map((el: unknown) => (isPlainObject(el) ? this.#filterObject(el, path) : el));
+    if (isPlainObject(value)) return this.#filterObject(value, path);
+    return value;
+  }
+
+  /** The entity type's attr_defs pruned to what this schema covers (getAccessSchema's answer). */
+  pruneDefinitions(attrDefs: readonly AttributeDefinition[], prefix = ''): AttributeDefinition[] {
+    const out: AttributeDefinition[] = [];
+    for (const d of attrDefs) {
+      const path = `${prefix}/${d.name}`;
+      if (this.#listed.has(path)) out.push(structuredClone(d));
+      else if (this.#partial.has(path) && d.attr_defs) out.push({ ...structuredClone(d), attr_defs: this.pruneDefinitions(d.attr_defs, path) });
+    }
+    return out;
+  }
+}
+
+/** Refuses a write that touches an attribute outside the schema, the way the original does (223). */
+export function checkWritable(schema: AccessSchema | null, touched: Iterable<string>): void {
+  if (schema === null) return;
+  for (const path of touched) if (!schema.allows(path)) throw new DataError(223, `attribute does not exist: ${path}`, path);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,398 @@
+// Records ("entities") against their entity type: building the stored document for create, update
+// and replace (spec capture-api §3.4, §3.6, §3.7), deleting plural elements (§3.8), and rendering the
+// record a reader sees (§3.1). Pure: the caller supplies the clock and plural element ids, hashes the
+// passwords this module points at, and stores the result.
+import type { AttributeDefinition } from './attribute-definition.js';
+import { RESERVED_ATTRIBUTE_NAMES } from './attribute-definition.js';
+import { DataError } from './data-error.js';
+import { formatAttributePath, type PathSegment } from './paths.js';
+import { applyRule, isTransforming, type RuleDefinition } from './rules.js';
+import { checkValueConstraints, normalizeValue, renderValue } from './values.js';
+
+export type Doc = Record<string, unknown>;
+
+/** A validation rule of an entity type, compiled: which attribute paths it guards. */
+export interface CompiledRule {
+  uuid: string;
+  /** slash paths without element ids */
+  paths: readonly string[];
+  rule: RuleDefinition;
+}
+
+export interface EntityTypeModel {
+  attrDefs: readonly AttributeDefinition[];
+  rules: readonly CompiledRule[];
+}
+
+/** Where a value sits inside a document: object keys and array indexes. */
+export type Location = (string | number)[];
+
+export type WriteKind = 'create' | 'update' | 'replace';
+
+export interface WriteOptions {
+  now: Date;
+  /** Hands out the next plural element id of this record. */
+  nextElementId: () => number;
+}
+
+export interface WriteOutcome {
+  document: Doc;
+  /** Schema paths (slash form, no element ids) the write sets or clears: what an access schema must cover. */
+  touched: Set<string>;
+  /** Where plaintext passwords were written; the caller replaces each with its hash before storing. */
+  passwords: Location[];
+}
+
+type MergeMode = 'merge' | 'fresh';
+
+interface Ctx extends WriteOptions {
+  kind: WriteKind;
+  touched: Set<string>;
+  passwords: Location[];
+}
+
+const isPlainObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const typeError = (path: string, expected: string): DataError => new DataError(341, `${path}: expected ${expected}`, path);
+
+function childDef(defs: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
+  return defs.find((d) => d.name === name);
+}
+
+function buildValue(def: AttributeDefinition, input: unknown, path: string, loc: Location, ctx: Ctx, current: unknown, mode: MergeMode): unknown {
+  // Containers count as touched only when something in them is cleared or dropped: writing a child
+  // through its object or plural touches just that child (an access schema may list only the child).
+  if (def.type === 'object') {
+    if (input === null) {
+      if (isPlainObject(current)) noteCleared(def.attr_defs ?? [], current, path, ctx);
+      return null;
+    }
+    if (!isPlainObject(input)) throw typeError(path, 'a JSON object');
+    return mergeObject(def.attr_defs ?? [], isPlainObject(current) ? current : undefined, input, path, loc, ctx, mode, false);
+  }
+  if (def.type === 'plural') {
+    const existing = Array.isArray(current) ? (current as unknown[]).filter(isPlainObject) : [];
+    if (existing.length > 0 && (input === null || mode === 'fresh')) ctx.touched.add(path);
+    if (input === null) return [];
+    if (!Array.isArray(input)) throw typeError(path, 'a JSON array');
+    const children = def.attr_defs ?? [];
+    const out: Doc[] = mode === 'merge' ? existing.map((e) => ({ ...e })) : [];
+    for (const element of input as unknown[]) {
+      if (!isPlainObject(element)) throw typeError(path, 'an array of JSON objects');
+      const { id, ...fields } = element;
+      if (id !== undefined && id !== null && mode === 'merge') {
+        const index = out.findIndex((e) => e.id === id);
+        if (index < 0) throw new DataError(310, `${path}#${JSON.stringify(id)}: no such plural element`, path);
+        const updated = mergeObject(children, out[index], fields, path, [...loc, index], ctx, 'merge', false);
+        out[index] = { ...updated, id: out[index]?.id };
+        continue;
+      }
+      if (id !== undefined && id !== null && ctx.kind === 'create') throw new DataError(320, `${path}: a new plural element cannot carry an id`, path);
+      // On replace, elements are new and get new ids whatever the caller sent (spec §3.7).
+      const index = out.length;
+      const built = mergeObject(children, undefined, fields, path, [...loc, index], ctx, 'fresh', false);
+      checkRequired(children, built, path, () => true);
+      out.push({ id: ctx.nextElementId(), ...built });
+    }
+    checkLocallyUnique(children, out, path);
+    return out;
+  }
+  ctx.touched.add(path);
+  if (def.type === 'id' || def.type === 'version') throw new DataError(234, `${path} is a reserved attribute and cannot be written`, path);
+  const value = normalizeValue(def, input, path, ctx.now);
+  if (value !== null) checkValueConstraints(def, value, path);
+  if (def.type === 'password' && value !== null) ctx.passwords.push(loc);
+  return value;
+}
+
+/** Remembers attributes that a replace clears, so that the access schema must cover them too. */
+function noteCleared(defs: readonly AttributeDefinition[], current: Doc, prefix: string, ctx: Ctx): void {
+  for (const d of defs) {
+    const v = current[d.name];
+    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    ctx.touched.add(`${prefix}/${d.name}`);
+  }
+}
+
+function mergeObject(defs: readonly AttributeDefinition[], current: Doc | undefined, input: Doc, prefix: string, loc: Location, ctx: Ctx, mode: MergeMode, topLevel: boolean): Doc {
+  const out: Doc = mode === 'merge' && current ? { ...current } : {};
+  for (const [key, value] of Object.entries(input)) {
+    const path = `${prefix}/${key}`;
+    if (topLevel && RESERVED_ATTRIBUTE_NAMES.has(key)) {
+      if (key === 'id' && ctx.kind === 'create') throw new DataError(320, 'a new record cannot carry an id', path);
+      throw new DataError(234, `${path} is a reserved attribute and cannot be written`, path);
+    }
+    const def = childDef(defs, key);
+    if (!def || (!topLevel && key === 'id')) throw new DataError(223, `attribute does not exist: ${path}`, path);
+    out[key] = buildValue(def, value, path, [...loc, key], ctx, current?.[key], mode);
+  }
+  if (mode === 'fresh' && current) {
+    const given = new Set(Object.keys(input));
+    noteCleared(defs.filter((d) => !given.has(d.name) && !RESERVED_ATTRIBUTE_NAMES.has(d.name)), current, prefix, ctx);
+  }
+  return out;
+}
+
+/** `required` attributes (constraint) must hold a value; `filter` limits the check to some paths. */
+function checkRequired(defs: readonly AttributeDefinition[], obj: Doc | null | undefined, prefix: string, filter: (path: string) => boolean): void {
+  for (const d of defs) {
+    if (RESERVED_ATTRIBUTE_NAMES.has(d.name) && prefix === '') continue;
+    const path = `${prefix}/${d.name}`;
+    const value = obj?.[d.name];
+    if (d.type === 'object') {
+      checkRequired(d.attr_defs ?? [], isPlainObject(value) ? value : null, path, filter);
+      continue;
+    }
+    if (d.type === 'plural') continue; // elements are checked when they are built
+    if (d.constraints?.includes('required') && (value === null || value === undefined) && filter(path)) {
+      throw new DataError(362, `${path} is required`, path);
+    }
+  }
+}
+
+const foldKey = (def: AttributeDefinition, v: unknown): string => {
+  const s = JSON.stringify(v);
+  return def['case-sensitive'] === true || typeof v !== 'string' ? s : s.toLowerCase();
+};
+
+function checkLocallyUnique(children: readonly AttributeDefinition[], elements: readonly Doc[], path: string): void {
+  for (const c of children) {
+    if (!c.constraints?.includes('locally-unique')) continue;
+    const seen = new Set<string>();
+    for (const e of elements) {
+      const v = e[c.name];
+      if (v === null || v === undefined) continue;
+      const key = foldKey(c, v);
+      if (seen.has(key)) throw new DataError(361, `Attempted to update a duplicate value: ${path}/${c.name} must be unique within ${path}`, `${path}/${c.name}`);
+      seen.add(key);
+    }
+  }
+}
+
+/** Every place in `doc` a schema path (no element ids) reaches, with the definition and the old value there. */
+function locate(defs: readonly AttributeDefinition[], doc: Doc, previous: Doc | undefined, path: string): { def: AttributeDefinition; holder: Doc; key: string; previous: unknown }[] {
+  const names = path.split('/').slice(1);
+  const out: { def: AttributeDefinition; holder: Doc; key: string; previous: unknown }[] = [];
+  const walk = (level: readonly AttributeDefinition[], holder: Doc, prev: Doc | undefined, i: number): void => {
+    const name = names[i];
+    if (name === undefined) return;
+    const def = childDef(level, name);
+    if (!def) return;
+    if (i === names.length - 1) {
+      out.push({ def, holder, key: name, previous: prev?.[name] });
+      return;
+    }
+    const value = holder[name];
+    if (def.type === 'object') {
+      const prevObject = prev?.[name];
+      // A rule may fill a child of an absent object (default): give it an empty one to fill.
+      const target: Doc = isPlainObject(value) ? value : {};
+      holder[name] = target;
+      walk(def.attr_defs ?? [], target, isPlainObject(prevObject) ? prevObject : undefined, i + 1);
+    } else if (def.type === 'plural' && Array.isArray(value)) {
+      const prevValue = prev?.[name];
+      const prevElements = Array.isArray(prevValue) ? (prevValue as unknown[]).filter(isPlainObject) : [];
+      for (const el of value as unknown[]) if (isPlainObject(el)) walk(def.attr_defs ?? [], el, prevElements.find((p) => p.id === el.id), i + 1);
+    }
+  };
+  walk(defs, doc, previous, 0);
+  return out;
+}
+
+function applyRules(model: EntityTypeModel, doc: Doc, previous: Doc | undefined, ctx: Ctx): void {
+  const ordered = [...model.rules].sort((a, b) => Number(isTransforming(b.rule)) - Number(isTransforming(a.rule)));
+  for (const r of ordered) {
+    for (const path of r.paths) {
+      if (ctx.kind !== 'create' && !ctx.touched.has(path)) continue;
+      for (const spot of locate(model.attrDefs, doc, previous, path)) {
+        const before = spot.holder[spot.key];
+        const after = applyRule(r.rule, before, path, { mode: ctx.kind === 'create' ? 'create' : 'update', previous: spot.previous, now: ctx.now });
+        if (after === before) continue;
+        const primitive = spot.def.type !== 'object' && spot.def.type !== 'plural';
+        const value = primitive && after !== null && after !== undefined ? normalizeValue(spot.def, after, path, ctx.now) : after;
+        if (value === undefined) delete spot.holder[spot.key];
+        else spot.holder[spot.key] = value;
+      }
+    }
+  }
+}
+
+function newCtx(kind: WriteKind, options: WriteOptions): Ctx {
+  return { ...options, kind, touched: new Set(), passwords: [] };
+}
+
+function finish(model: EntityTypeModel, doc: Doc, previous: Doc | undefined, ctx: Ctx): WriteOutcome {
+  applyRules(model, doc, previous, ctx);
+  const everything = ctx.kind === 'create' || (ctx.kind === 'replace' && previous === undefined);
+  checkRequired(model.attrDefs, doc, '', everything ? () => true : (p) => ctx.touched.has(p));
+  return { document: doc, touched: ctx.touched, passwords: ctx.passwords };
+}
+
+function requireObject(input: unknown, argument: string): Doc {
+  if (!isPlainObject(input)) throw new DataError(200, `${argument} was not valid for the following reason: must be a JSON object`, undefined, argument);
+  return input;
+}
+
+/** A new record from the `attributes` of entity.create. */
+export function createDocument(model: EntityTypeModel, input: unknown, options: WriteOptions, argument = 'attributes'): WriteOutcome {
+  const ctx = newCtx('create', options);
+  const doc = mergeObject(model.attrDefs, undefined, requireObject(input, argument), '', [], ctx, 'fresh', true);
+  return finish(model, doc, undefined, ctx);
+}
+
+/**
+ * entity.update (merge) or entity.replace (destructive) of the whole record, or with `at` of the
+ * sub-tree `attribute_name` names: an object, a plural, one plural element, or one value.
+ */
+export function writeDocument(kind: 'update' | 'replace', model: EntityTypeModel, current: Doc, input: unknown, at: readonly PathSegment[], options: WriteOptions, argument = 'attributes'): WriteOutcome {
+  const ctx = newCtx(kind, options);
+  const mode: MergeMode = kind === 'update' ? 'merge' : 'fresh';
+  const previous = structuredClone(current);
+  let doc: Doc;
+  if (at.length === 0) {
+    doc = mergeObject(model.attrDefs, current, requireObject(input, argument), '', [], ctx, mode, true);
+    if (kind === 'replace') {
+      // Keep nothing from the old document but what the caller sent (reserved attributes live in columns).
+      ctx.kind = 'replace';
+      return finish(model, doc, undefined, ctx);
+    }
+  } else {
+    doc = writeAt(model.attrDefs, { ...current }, at, 0, '', [], input, ctx, mode);
+  }
+  return finish(model, doc, previous, ctx);
+}
+
+function writeAt(defs: readonly AttributeDefinition[], holder: Doc, at: readonly PathSegment[], i: number, prefix: string, loc: Location, input: unknown, ctx: Ctx, mode: MergeMode): Doc {
+  const seg = at[i];
+  if (!seg) return holder;
+  const path = `${prefix}/${seg.name}`;
+  if (prefix === '' && RESERVED_ATTRIBUTE_NAMES.has(seg.name)) throw new DataError(234, `${path} is a reserved attribute and cannot be written`, path);
+  const def = childDef(defs, seg.name);
+  if (!def) throw new DataError(223, `attribute does not exist: ${formatAttributePath(at)}`, formatAttributePath(at));
+  const last = i === at.length - 1;
+  if (seg.elementId === undefined) {
+    if (last) {
+      holder[seg.name] = buildValue(def, input, path, [...loc, seg.name], ctx, holder[seg.name], mode);
+      return holder;
+    }
+    if (def.type !== 'object') throw new DataError(223, `attribute does not exist: ${formatAttributePath(at)}`, formatAttributePath(at));
+    const inner = isPlainObject(holder[seg.name]) ? { ...(holder[seg.name] as Doc) } : {};
+    holder[seg.name] = writeAt(def.attr_defs ?? [], inner, at, i + 1, path, [...loc, seg.name], input, ctx, mode);
+    return holder;
+  }
+  if (def.type !== 'plural') throw new DataError(223, `attribute does not exist: ${formatAttributePath(at)}`, formatAttributePath(at));
+  const elements = Array.isArray(holder[seg.name]) ? (holder[seg.name] as unknown[]).filter(isPlainObject).map((e) => ({ ...e })) : [];
+  const index = elements.findIndex((e) => e.id === seg.elementId);
+  const element = elements[index];
+  if (!element) throw new DataError(310, `${formatAttributePath(at.slice(0, i + 1))}: no such plural element`, path);
+  const children = def.attr_defs ?? [];
+  if (last) {
+    const fields = { ...requireObject(input, 'attributes') };
+    delete fields.id;
+    const updated = mergeObject(children, element, fields, path, [...loc, seg.name, index], ctx, mode, false);
+    if (mode === 'fresh') checkRequired(children, updated, path, () => true);
+    elements[index] = { ...updated, id: element.id };
+  } else {
+    elements[index] = { ...writeAt(children, element, at, i + 1, path, [...loc, seg.name, index], input, ctx, mode), id: element.id };
+  }
+  checkLocallyUnique(children, elements, path);
+  holder[seg.name] = elements;
+  return holder;
+}
+
+/** entity.delete with `attribute_name` naming one plural element: the record without it. */
+export function deletePluralElement(model: EntityTypeModel, current: Doc, at: readonly PathSegment[]): { document: Doc; touched: Set<string> } {
+  const last = at[at.length - 1];
+  if (!last || last.elementId === undefined) {
+    throw new DataError(200, 'attribute_name was not valid for the following reason: must name a plural element, e.g. /statuses#17', undefined, 'attribute_name');
+  }
+  const touched = new Set<string>();
+  const remove = (defs: readonly AttributeDefinition[], holder: Doc, i: number, prefix: string): Doc => {
+    const seg = at[i];
+    if (!seg) return holder;
+    const path = `${prefix}/${seg.name}`;
+    const def = childDef(defs, seg.name);
+    if (!def || (seg.elementId === undefined ? def.type !== 'object' : def.type !== 'plural')) {
+      throw new DataError(223, `attribute does not exist: ${formatAttributePath(at)}`, formatAttributePath(at));
+    }
+    const value = holder[seg.name];
+    if (seg.elementId === undefined) return { ...holder, [seg.name]: remove(def.attr_defs ?? [], isPlainObject(value) ? value : {}, i + 1, path) };
+    const elements = Array.isArray(value) ? (value as unknown[]).filter(isPlainObject) : [];
+    const index = elements.findIndex((e) => e.id === seg.elementId);
+    if (index < 0) throw new DataError(310, `${formatAttributePath(at.slice(0, i + 1))}: no such plural element`, path);
+    touched.add(path);
+    if (i === at.length - 1) return { ...holder, [seg.name]: elements.filter((_, j) => j !== index) };
+    const copy = [...elements];
+    copy[index] = remove(def.attr_defs ?? [], elements[index] ?? {}, i + 1, path);
+    return { ...holder, [seg.name]: copy };
+  };
+  return { document: remove(model.attrDefs, current, 0, ''), touched };
+}
+
+/** The reserved attributes, from their columns, in the form a reader sees. */
+export interface RecordMeta {
+  id: number;
+  uuid: string;
+  created: string;
+  lastUpdated: string;
+}
+
+function renderAttribute(def: AttributeDefinition, value: unknown): unknown {
+  if (def.type === 'object') {
+    const obj = isPlainObject(value) ? value : {};
+    const out: Doc = {};
+    for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, obj[c.name]);
+    return out;
+  }
+  if (def.type === 'plural') {
+    if (!Array.isArray(value)) return [];
+    return (value as unknown[]).filter(isPlainObject).map((el) => {
+      const out: Doc = { id: el.id };
+      for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, el[c.name]);
+      return out;
+    });
+  }
+  return renderValue(def, value ?? null);
+}
+
+/** The full record: every attribute of the type (null when unset, [] for empty plurals), passwords never. */
+export function renderRecord(model: EntityTypeModel, doc: Doc, meta: RecordMeta): Doc {
+  const out: Doc = {};
+  for (const def of model.attrDefs) {
+    if (RESERVED_ATTRIBUTE_NAMES.has(def.name)) out[def.name] = meta[def.name as keyof RecordMeta];
+    else out[def.name] = renderAttribute(def, doc[def.name]);
+  }
+  return out;
+}
+
+/** The value `attribute_name` names in a rendered record; 310 for a missing plural element. */
+export function valueAt(record: Doc, at: readonly PathSegment[]): unknown {
+  let value: unknown = record;
+  for (const [i, seg] of at.entries()) {
+    if (!isPlainObject(value) || !(seg.name in value)) throw new DataError(223, `attribute does not exist: ${formatAttributePath(at)}`, formatAttributePath(at));
+    value = value[seg.name];
+    if (seg.elementId !== undefined) {
+      const found = Array.isArray(value) ? (value as unknown[]).find((e) => isPlainObject(e) && e.id === seg.elementId) : undefined;
+      if (found === undefined) throw new DataError(310, `${formatAttributePath(at.slice(0, i + 1))}: no such plural element`, formatAttributePath(at.slice(0, i + 1)));
+      value = found;
+    }
+  }
+  return value;
+}
+
+/** Reads the value at a location (as recorded in WriteOutcome.passwords). */
+export function getAt(doc: Doc, loc: Location): unknown {
+  let v: unknown = doc;
+  for (const k of loc) v = typeof k === 'number' ? (Array.isArray(v) ? (v as unknown[])[k] : undefined) : isPlainObject(v) ? v[k] : undefined;
+  return v;
+}
+
+/** Writes a value at a location that exists (password hashes over their plaintext). */
+export function setAt(doc: Doc, loc: Location, value: unknown): void {
+  let holder: unknown = doc;
+  for (const k of loc.slice(0, -1)) holder = typeof k === 'number' ? (holder as unknown[])[k] : (holder as Doc)[k];
+  const last = loc[loc.length - 1];
+  if (last === undefined) return;
+  if (typeof last === 'number') (holder as unknown[])[last] = value;
+  else (holder as Doc)[last] = value;
+}
