@@ -10,6 +10,7 @@ export const REDACTED = '[Redacted]';
 export const SENSITIVE_KEYS = [
   'authorization', 'cookie', 'client_secret', 'clientSecret', '_secret', 'new_secret', 'secret', 'password',
   'password_value', 'token', 'access_token', 'refresh_token', 'code', 'masterKey',
+  'creation_token', 'verification_code', 'accessToken', 'authorizationCode',
 ] as const;
 
 const SENSITIVE = new Set<string>(SENSITIVE_KEYS.map((k) => k.toLowerCase()));

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { configClientRoutes } from './clients.js';
+import { configEntityTypeRoutes } from './entity-types.js';
 import { configSettingsRoutes } from './settings.js';
 import { configErrorHandler } from './transport.js';
 
@@ -9,4 +10,5 @@ export async function configApi(app: FastifyInstance, ctx: AppContext): Promise<
   configErrorHandler(app);
   configClientRoutes(app, ctx);
   configSettingsRoutes(app, ctx);
+  configEntityTypeRoutes(app, ctx);
 }

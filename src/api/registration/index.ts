@@ -3,14 +3,20 @@
 // to its routes only.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { accessOperations, oauthTokenRoute, publicAccessOperations } from './access.js';
 import { auditOperations } from './audit.js';
 import { clientOperations } from './clients.js';
-import { registrationErrorHandler, registrationRoute } from './operation.js';
+import { entityOperations } from './entities.js';
+import { entityTypeOperations } from './entity-types.js';
+import { publicRegistrationRoute, registrationErrorHandler, registrationRoute } from './operation.js';
 import { registerFormParsers } from './params.js';
 import { settingsOperations } from './settings.js';
 
 export async function registrationApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerFormParsers(app);
   registrationErrorHandler(app);
-  for (const op of [...clientOperations(), ...settingsOperations(), ...auditOperations()]) registrationRoute(app, ctx, op);
+  const operations = [...entityOperations(), ...entityTypeOperations(), ...accessOperations(), ...clientOperations(), ...settingsOperations(), ...auditOperations()];
+  for (const op of operations) registrationRoute(app, ctx, op);
+  for (const op of publicAccessOperations()) publicRegistrationRoute(app, ctx, op);
+  oauthTokenRoute(app, ctx);
 }
