@@ -36,6 +36,11 @@ export interface BenchSettings {
   idcloudLogLevel: string;
   /** Scenario names to run (their reference scenarios are added), or null for all. */
   only: string[] | null;
+  /**
+   * BENCH_DATABASE_URL: a PostgreSQL server (URL of a database idcloud may CREATE DATABASE from) to run
+   * the idcloud child on instead of SQLite; the child makes a fresh database there and drops it after.
+   */
+  databaseUrl: string | null;
 }
 
 export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
@@ -46,6 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
   pipelining: 1,
   idcloudLogLevel: 'warn',
   only: null,
+  databaseUrl: null,
 };
 
 export class SettingsError extends Error {
@@ -64,7 +70,7 @@ function numberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, m
   return value;
 }
 
-/** Reads BENCH_DURATION, BENCH_WARMUP, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_PIPELINING, BENCH_LOG_LEVEL, BENCH_SCENARIOS. */
+/** Reads BENCH_DURATION, BENCH_WARMUP, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_PIPELINING, BENCH_LOG_LEVEL, BENCH_SCENARIOS, BENCH_DATABASE_URL. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): BenchSettings {
   const durationSec = numberFromEnv(env, 'BENCH_DURATION', DEFAULT_SETTINGS.durationSec, 0.5, 300, false);
   const warmupSec = numberFromEnv(env, 'BENCH_WARMUP', DEFAULT_SETTINGS.warmupSec, 0, 60, false);
@@ -76,7 +82,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): BenchSettings {
     throw new SettingsError(`BENCH_LOG_LEVEL must be one of ${IDCLOUD_LOG_LEVELS.join(', ')}, got "${idcloudLogLevel}"`);
   }
   const names = (env.BENCH_SCENARIOS ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  return { durationSec, warmupSec, rounds, connections, pipelining, idcloudLogLevel, only: names.length > 0 ? names : null };
+  const databaseUrl = env.BENCH_DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new SettingsError('BENCH_DATABASE_URL must be a postgres:// URL');
+  return { durationSec, warmupSec, rounds, connections, pipelining, idcloudLogLevel, only: names.length > 0 ? names : null, databaseUrl };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +270,7 @@ async function startChild(kind: ServerKind, runDir: string, settings: BenchSetti
     const options: IdcloudChildOptions = {
       dataDir,
       logLevel: settings.idcloudLogLevel,
+      databaseUrl: settings.databaseUrl,
       owner: { clientId: 'bench-owner', clientSecret: randomBytes(24).toString('base64url') },
     };
     env[CHILD_OPTIONS_ENV] = JSON.stringify(options);

@@ -19,6 +19,8 @@ export interface IdcloudChildOptions {
   /** Empty temp directory for the SQLite database, the master key and the bootstrap file; the parent removes it. */
   dataDir: string;
   logLevel: string;
+  /** A PostgreSQL server to make a fresh database on, or null for SQLite in `dataDir`. */
+  databaseUrl: string | null;
   /** Seeded as the owner API client on the fresh database. */
   owner: ClientCredentials;
 }
@@ -66,5 +68,11 @@ export function isChildMessage(value: unknown): value is ChildMessage {
 }
 
 export function isIdcloudChildOptions(value: unknown): value is IdcloudChildOptions {
-  return isRecord(value) && typeof value.dataDir === 'string' && typeof value.logLevel === 'string' && isCredentials(value.owner);
+  return (
+    isRecord(value) &&
+    typeof value.dataDir === 'string' &&
+    typeof value.logLevel === 'string' &&
+    (value.databaseUrl === null || typeof value.databaseUrl === 'string') &&
+    isCredentials(value.owner)
+  );
 }

@@ -58,7 +58,7 @@ export function formatReport(report: BenchReport): string {
       `pipelining ${settings.pipelining}; one scenario at a time`,
     `  timing:   per scenario and round ${warmup}${fmtSeconds(settings.durationSec)} measured; ${roundsText}`,
     '  servers:  one child process each (same node binary, no flags): baseline = bare Fastify;',
-    `            idcloud = startServer on SQLite in a temp dir, log level ${settings.idcloudLogLevel}`,
+    `            idcloud = startServer on ${settings.databaseUrl === null ? 'SQLite in a temp dir' : 'a fresh PostgreSQL database (BENCH_DATABASE_URL)'}, log level ${settings.idcloudLogLevel}`,
     '',
   ];
 

@@ -117,3 +117,52 @@ export const scenarios: Scenario[] = [
     request: (server) => formRequest('POST', '/clients/list', {}, { authorization: basicAuth(server.idcloud.owner) }),
   },
 ];
+
+/** Calls a Registration operation as `client` during scenario setup; throws unless it answers stat ok. */
+async function registration(server: IdcloudServer, client: ClientCredentials, path: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
+  const res = await server.fetch(path, {
+    method: 'POST',
+    headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (body.stat !== 'ok') throw new Error(`${path} failed during scenario setup: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A direct_read_access client limited by a read access schema, and one user record to read. */
+async function entityReadSetup(server: IdcloudServer): Promise<ScenarioRequest> {
+  const owner = server.idcloud.owner;
+  const added = await registration(server, owner, '/clients/add', { description: 'bench reader', features: '["direct_read_access"]' });
+  const reader = { clientId: String(added.client_id), clientSecret: String(added.client_secret) };
+  await registration(server, owner, '/entityType.setAccessSchema', {
+    type_name: 'user', for_client_id: reader.clientId, access_type: 'read', attributes: '["email","givenName","familyName","primaryAddress.city"]',
+  });
+  const created = await registration(server, owner, '/entity.create', {
+    type_name: 'user',
+    attributes: JSON.stringify({ email: 'bench@example.com', givenName: 'Bench', familyName: 'Mark', displayName: 'secret', primaryAddress: { city: 'Leeds', zip: 'LS1' } }),
+  });
+  return formRequest('POST', '/entity', { type_name: 'user', uuid: String(created.uuid) }, { authorization: basicAuth(reader) });
+}
+
+/** One record whose givenName is rewritten by every request (the value alternates per connection, irrelevant here). */
+async function entityUpdateSetup(server: IdcloudServer): Promise<ScenarioRequest> {
+  const owner = server.idcloud.owner;
+  const created = await registration(server, owner, '/entity.create', { type_name: 'user', attributes: JSON.stringify({ email: 'writer@example.com', givenName: 'Before' }) });
+  return formRequest('POST', '/entity.update', { type_name: 'user', uuid: String(created.uuid), attributes: '{"givenName":"After"}' }, { authorization: basicAuth(owner) });
+}
+
+scenarios.push(
+  {
+    name: 'entity-read',
+    server: 'idcloud',
+    description: '/entity by uuid with Basic auth by a direct_read_access client whose read access schema cuts the record to 4 attributes',
+    request: entityReadSetup,
+  },
+  {
+    name: 'entity-update',
+    server: 'idcloud',
+    description: '/entity.update of one attribute of one record by the owner (read, validate, one write transaction with a revision check)',
+    request: entityUpdateSetup,
+  },
+);

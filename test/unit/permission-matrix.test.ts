@@ -24,6 +24,8 @@ interface ExpectedRow {
   userToken?: true;
   /** Whether the caller's address must be on the client's allow list (spec §1.6: yes unless stated). */
   respectsAllowList?: false;
+  /** Needs no client credentials at all: a one-time code is the credential (spec §2 "no client credentials needed"). */
+  public?: true;
   /** Where the row comes from. */
   source: string;
 }
@@ -53,7 +55,7 @@ const EXPECTED: Readonly<Record<string, ExpectedRow>> = {
   '/entity.update': { allowed: WRITERS, userToken: true, source: 'spec §2 "/entity.update, .replace, .delete own, da (+ token)"; §1.4' },
   '/entity.replace': { allowed: WRITERS, userToken: true, source: 'spec §2 "/entity.update, .replace, .delete own, da (+ token)"; §1.4' },
   '/entity.delete': { allowed: WRITERS, userToken: true, source: 'spec §2 "/entity.update, .replace, .delete own, da (+ token)"; §1.4' },
-  '/entity.deleteAccess': { allowed: ['own', 'ai', 'da', 'lc'], source: 'spec §2 "/entity.deleteAccess own, ai, da, lc"' },
+  '/entity.deleteAccess': { allowed: ['own', 'ai', 'da', 'lc'], userToken: true, source: 'spec §2 "/entity.deleteAccess own, ai, da, lc"; a login_client acts for the signed-in user only (seed 000), so it calls with that user\'s token' },
   // Legacy entity operations (spec §3.10; not in §2): by the seed's Entities table, except purge.
   '/entity.bulkDelete': { allowed: WRITERS, source: SEED_ENTITIES_WRITE },
   '/entity.purge': { allowed: OWNER_ONLY, source: 'spec silent; deletes every record: owner only (least privilege)' },
@@ -125,6 +127,12 @@ const EXPECTED: Readonly<Record<string, ExpectedRow>> = {
     allowed: ISSUERS,
     respectsAllowList: false,
     source: 'spec §2 "own, ai, da" (union; seed 001 says owner or direct_access); spec §1.6 "except /access/getVerificationCode, which says No"',
+  },
+  '/access/useVerificationCode': {
+    allowed: OWNER_ONLY,
+    public: true,
+    respectsAllowList: false,
+    source: 'spec §2 "/access/useVerificationCode no client credentials needed"; §9 (Mule sends only the code)',
   },
   '/oauth/token': { allowed: ['own', 'ai', 'da', 'lc'], source: 'spec §2 "own, ai, da (... allow lc, UNCONFIRMED)"' },
 
@@ -291,7 +299,12 @@ describe('the other columns of the table: user tokens and the allow list', () =>
     expect(actual).toEqual(EXPECTED_OPERATIONS.filter((op) => EXPECTED[op]?.userToken === true).sort());
   });
 
-  it('every operation respects the allow list except /access/getVerificationCode (spec §1.6)', () => {
+  it('public operations (no credentials) are exactly the expected ones, and only entity.create takes a creation token', () => {
+    expect(MATRIX_OPERATIONS.filter((op) => PERMISSION_MATRIX[op]?.public === true)).toEqual(EXPECTED_OPERATIONS.filter((op) => EXPECTED[op]?.public === true));
+    expect(MATRIX_OPERATIONS.filter((op) => PERMISSION_MATRIX[op]?.creationToken === true)).toEqual(['/entity.create']);
+  });
+
+  it('every operation respects the allow list except /access/getVerificationCode and the public ones (spec §1.6)', () => {
     for (const op of EXPECTED_OPERATIONS) {
       expect(PERMISSION_MATRIX[op]?.respectsAllowList, op).toBe(EXPECTED[op]?.respectsAllowList ?? true);
     }
