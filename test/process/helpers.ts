@@ -474,7 +474,7 @@ export function killPointEnv(point: KillPoint): Record<string, string> {
 }
 
 /**
- * Writes (into `dir`) a node --import module that SIGKILLs the process just before it sends its Nth statement matching
+ * Writes (into `dir`) a node --import module that SIGKILLs the process just before it executes its Nth statement matching
  * KILL_AT (a case-insensitive regex; counting starts after a statement matching KILL_AFTER, if set)
  * to SQLite or PostgreSQL: that statement is not executed. It crashes the real CLI at a chosen point
  * without changing the CLI's code.
@@ -498,8 +498,14 @@ const maybeDie = (sql) => {
   if (pattern.test(sql) && --remaining === 0) process.kill(process.pid, 'SIGKILL');
 };
 const Database = require('${SQLITE_PACKAGE}');
-const prepare = Database.prototype.prepare;
-Database.prototype.prepare = function (sql, ...rest) { maybeDie(sql); return prepare.call(this, sql, ...rest); };
+// Statements are prepared once and reused (the store caches them): hook their execution, not prepare.
+const probe = new Database(':memory:');
+const Statement = Object.getPrototypeOf(probe.prepare('select 1'));
+probe.close();
+for (const method of ['run', 'get', 'all', 'iterate']) {
+  const original = Statement[method];
+  Statement[method] = function (...args) { maybeDie(this.source); return original.apply(this, args); };
+}
 const pg = require('pg');
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, ...rest) { maybeDie(typeof config === 'string' ? config : config && config.text); return query.call(this, config, ...rest); };

@@ -86,6 +86,21 @@ const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'Ju
 // normalizeValue, type by type
 // ---------------------------------------------------------------------------------------------
 
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Values with no NUL and no unpaired surrogate anywhere (keys included): what idcloud stores. */
+function isStorable(value: unknown): boolean {
+  if (typeof value === 'string') return !UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.every(isStorable);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => !UNSTORABLE.test(k) && isStorable(v));
+  return true;
+}
+
+function storableString(constraints: { minLength?: number; maxLength?: number } = {}): fc.Arbitrary<string> {
+  return fc.string({ unit: 'binary', ...constraints }).filter(isStorable);
+}
+
 describe('normalizeValue: null and reserved types', () => {
   it.each(PRIMITIVE_TYPES)('accepts null for %s and returns null', (type) => {
     expect(normalize(type, null)).toBeNull();
@@ -134,12 +149,24 @@ describe('normalizeValue: string', () => {
 
   it('length property: accepted exactly when the code-point count is within the limit', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.integer({ min: 1, max: 30 }), (value, length) => {
+      fc.property(storableString({ maxLength: 40 }), fc.integer({ min: 1, max: 30 }), (value, length) => {
         const fits = Array.from(value).length <= length;
         if (fits) expect(normalize('string', value, { length })).toBe(value);
         else expectCode(() => normalize('string', value, { length }), 363);
       }),
     );
+  });
+});
+
+describe('normalizeValue: text every engine can store', () => {
+  it('refuses NUL and unpaired surrogates in strings, passwords and json (values and keys) with 340', () => {
+    for (const bad of ['a\u0000b', '\ud800', 'x\udc00', '\udbff\u0041']) {
+      expectCode(() => normalize('string', bad), 340);
+      expectCode(() => normalize('password', bad), 340);
+      expectCode(() => normalize('json', { nested: [bad] }), 340);
+      expectCode(() => normalize('json', { [bad]: 1 }), 340);
+    }
+    expect(normalize('string', 'emoji 😀 ok')).toBe('emoji 😀 ok');
   });
 });
 
@@ -779,7 +806,7 @@ const TIMESTAMP_TEXT = fc.oneof(
 );
 
 const ACCEPTABLE: Record<(typeof PRIMITIVE_TYPES)[number], fc.Arbitrary<unknown>> = {
-  string: fc.string({ unit: 'binary' }),
+  string: storableString(),
   boolean: fc.boolean(),
   integer: fc.oneof(fc.maxSafeInteger(), fc.constant(-0)),
   decimal: fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -791,8 +818,8 @@ const ACCEPTABLE: Record<(typeof PRIMITIVE_TYPES)[number], fc.Arbitrary<unknown>
   ),
   ipAddress: fc.ipV4(),
   uuid: fc.uuid().chain((u) => fc.boolean().map((upper) => (upper ? u.toUpperCase() : u))),
-  json: fc.jsonValue(),
-  password: fc.string({ minLength: 1 }),
+  json: fc.jsonValue().filter(isStorable),
+  password: storableString({ minLength: 1 }),
 };
 
 describe('whole-module properties', () => {
