@@ -87,6 +87,8 @@ const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'Ju
 // ---------------------------------------------------------------------------------------------
 
 
+// The NUL is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Values with no NUL and no unpaired surrogate anywhere (keys included): what idcloud stores. */
