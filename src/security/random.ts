@@ -16,6 +16,23 @@ export const newClientSecret = (): string => randomString(32);
 /** Application ids are 26 lowercase alphanumerics. */
 export const newApplicationId = (): string => randomString(26);
 export const newUuid = (): string => randomUUID();
-/** Request ids: 16 characters, as in the Registration error envelope. */
-export const newRequestId = (): string => randomString(16);
+const REQUEST_ID_POOL = 4096;
+let requestIdBytes = Buffer.alloc(0);
+let requestIdOffset = 0;
+
+/**
+ * Request ids: 16 lowercase alphanumerics, as in the Registration error envelope. Every request gets
+ * one, so they come from a pooled buffer of random bytes (ids, not secrets: a byte modulo 36 is
+ * biased by under 1%, which costs nothing here).
+ */
+export function newRequestId(): string {
+  if (requestIdOffset + 16 > requestIdBytes.length) {
+    requestIdBytes = randomBytes(REQUEST_ID_POOL);
+    requestIdOffset = 0;
+  }
+  let out = '';
+  for (let i = 0; i < 16; i++) out += LOWER_ALNUM[(requestIdBytes[requestIdOffset + i] ?? 0) % 36];
+  requestIdOffset += 16;
+  return out;
+}
 export const newMasterKey = (): Buffer => randomBytes(32);

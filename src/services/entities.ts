@@ -47,6 +47,11 @@ export interface EntityChange {
 }
 export type EntityChangeHook = (trx: Transaction<Database>, change: EntityChange) => Promise<void>;
 
+/** The record changed between an optimistic write's read and its write. */
+class RecordChanged extends Error {
+  override name = 'RecordChanged';
+}
+
 /** The entity type changed after the write read it; the write is computed again. */
 class StaleEntityType extends Error {
   override name = 'StaleEntityType';
@@ -106,9 +111,9 @@ export class EntityService {
     throw new DataError(100, 'missing required argument: uuid, id or key_attribute', undefined, 'uuid');
   }
 
-  private async find(db: Kysely<Database>, loaded: LoadedEntityType, ref: RecordRef): Promise<EntityRow> {
+  private async find(db: Kysely<Database>, loaded: LoadedEntityType, ref: RecordRef, forUpdate = false): Promise<EntityRow> {
     const selector: EntitySelector = ref.kind === 'bound' ? { by: 'id', id: ref.entityId } : this.selector(loaded, ref);
-    const row = await findEntity(db, this.ctx.store.engine, loaded.type.id, selector);
+    const row = await findEntity(db, this.ctx.store.engine, loaded.type.id, selector, forUpdate);
     if (!row) throw new DataError(310, 'record not found');
     return row;
   }
@@ -161,15 +166,17 @@ export class EntityService {
   }
 
   /**
-   * Runs a write until one attempt sticks. An attempt answers null when the record changed between
-   * its read and its write, and throws StaleEntityType when the schema did: then the type is
-   * reloaded and the write computed again from scratch.
+   * Runs a write until one attempt sticks. The first attempt is optimistic: computed outside any
+   * transaction (password hashing is slow) and written only if the record's revision is unchanged —
+   * it answers null otherwise. Later attempts lock the row and compute inside the transaction, so
+   * writers queued on one busy record all get through. StaleEntityType (the schema changed) reloads
+   * the type and starts again.
    */
-  private async retrying<T>(loaded: LoadedEntityType, what: string, fn: (current: LoadedEntityType) => Promise<T | null>): Promise<T> {
+  private async retrying<T>(loaded: LoadedEntityType, what: string, fn: (current: LoadedEntityType, locked: boolean) => Promise<T | null>): Promise<T> {
     let current = loaded;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const result = await fn(current);
+        const result = await fn(current, attempt > 1);
         if (result !== null) return result;
       } catch (err) {
         if (!(err instanceof StaleEntityType)) throw err;
@@ -187,33 +194,72 @@ export class EntityService {
       let seq = 0;
       const outcome = createDocument(current.model, attributes, { now: new Date(), nextElementId: () => (seq += 1) });
       const { document, history } = await this.sealPasswords(current, outcome, null);
-      const entityId = await this.commit(caller, current, outcome, async (trx) => {
-        await inTransaction?.(trx);
-        const inserted = await insertEntity(trx, { entityTypeId: current.type.id, uuid, now: nowTimestamp(), document, elementSeq: seq, passwordHistory: history });
-        await this.onChange(trx, { kind: 'created', entityTypeId: current.type.id, entityId: inserted, uuid });
-        return inserted;
-      });
+      const entityId = await this.commit(caller, current, async (trx) => ({
+        touched: outcome.touched,
+        apply: async () => {
+          await inTransaction?.(trx);
+          const inserted = await insertEntity(trx, { entityTypeId: current.type.id, uuid, now: nowTimestamp(), document, elementSeq: seq, passwordHistory: history });
+          await this.onChange(trx, { kind: 'created', entityTypeId: current.type.id, entityId: inserted, uuid });
+          return inserted;
+        },
+      }));
       return { id: entityId, current };
     });
     if (!includeRecord) return { id, uuid };
     return { id, uuid, record: await this.present(current, await this.find(this.ctx.store.db, current, { kind: 'bound', entityId: id }), caller) };
   }
 
+  /**
+   * One attempt at changing a record: `change` computes the new state from the row. Optimistic
+   * attempts read and compute first and write only if the revision still matches (null otherwise);
+   * locked ones do it all on the locked row inside the transaction, and always write.
+   */
+  private async changeRecord(
+    caller: EntityCaller,
+    current: LoadedEntityType,
+    ref: RecordRef,
+    guards: Guards,
+    locked: boolean,
+    change: (row: EntityRow) => Promise<{ touched: ReadonlySet<string>; write: (trx: Transaction<Database>) => Promise<void> }>,
+  ): Promise<number | null> {
+    if (locked) {
+      return this.commit(caller, current, async (trx) => {
+        const row = await this.find(trx, current, ref, true);
+        checkGuards(row, guards);
+        const { touched, write } = await change(row);
+        return { touched, apply: async () => (await write(trx), row.id) };
+      });
+    }
+    const row = await this.findRecord(current, ref, guards);
+    const { touched, write } = await change(row);
+    return this.commit(caller, current, async (trx) => ({ touched, apply: async () => {
+      try {
+        await write(trx);
+        return row.id;
+      } catch (err) {
+        if (err instanceof RecordChanged) return null;
+        throw err;
+      }
+    } }));
+  }
+
   /** entity.update / entity.replace, of the whole record or the sub-tree `at` names. */
   async write(kind: 'update' | 'replace', caller: EntityCaller, loaded: LoadedEntityType, ref: RecordRef, input: unknown, at: readonly PathSegment[], guards: Guards, includeRecord: boolean): Promise<Doc | undefined> {
-    const written = await this.retrying(loaded, kind, async (current) => {
-      const row = await this.findRecord(current, ref, guards);
-      let seq = row.elementSeq;
-      const outcome = writeDocument(kind, current.model, row.document, input, at, { now: new Date(), nextElementId: () => (seq += 1) });
-      const { document, history } = await this.sealPasswords(current, outcome, row);
-      const lastUpdated = caller.features.has('metadata') ? row.lastUpdated : nowTimestamp();
-      const ok = await this.commit(caller, current, outcome, async (trx) => {
-        const updated = await updateEntity(trx, row.id, row.revision, { lastUpdated, document, elementSeq: seq, passwordHistory: history });
-        if (updated) await this.onChange(trx, { kind: 'updated', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
-        return updated;
+    const written = await this.retrying(loaded, kind, async (current, locked) => {
+      const entityId = await this.changeRecord(caller, current, ref, guards, locked, async (row) => {
+        let seq = row.elementSeq;
+        const outcome = writeDocument(kind, current.model, row.document, input, at, { now: new Date(), nextElementId: () => (seq += 1) });
+        const { document, history } = await this.sealPasswords(current, outcome, row);
+        const lastUpdated = caller.features.has('metadata') ? row.lastUpdated : nowTimestamp();
+        return {
+          touched: outcome.touched,
+          write: async (trx) => {
+            if (!(await updateEntity(trx, row.id, row.revision, { lastUpdated, document, elementSeq: seq, passwordHistory: history }))) throw new RecordChanged();
+            await this.onChange(trx, { kind: 'updated', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
+          },
+        };
       });
-      // Another writer changed the record between our read and write: start again from its new state.
-      return ok ? { current, entityId: row.id } : null;
+      return entityId === null ? null : { current, entityId };
     });
     if (!includeRecord) return undefined;
     return this.present(written.current, await this.find(this.ctx.store.db, written.current, { kind: 'bound', entityId: written.entityId }), caller);
@@ -221,41 +267,49 @@ export class EntityService {
 
   /** entity.delete: the whole record, or with `at` one plural element. */
   async delete(caller: EntityCaller, loaded: LoadedEntityType, ref: RecordRef, at: readonly PathSegment[] | null, guards: Guards): Promise<void> {
-    await this.retrying(loaded, 'delete', async (current) => {
-      const row = await this.findRecord(current, ref, guards);
-      if (at === null) {
-        // Deleting a record removes every attribute: a client limited to some may not do it.
-        const touched = new Set(current.type.attrDefs.map((d) => `/${d.name}`));
-        await this.commit(caller, current, { touched }, async (trx) => {
-          if (!(await deleteEntity(trx, row.id))) throw new DataError(310, 'record not found');
-          await this.onChange(trx, { kind: 'deleted', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
+    await this.retrying(loaded, 'delete', (current, locked) =>
+      this.changeRecord(caller, current, ref, guards, locked, (row) => {
+        if (at === null) {
+          // Deleting a record removes every attribute: a client limited to some may not do it.
+          const touched = new Set(current.type.attrDefs.map((d) => `/${d.name}`));
+          return Promise.resolve({
+            touched,
+            write: async (trx) => {
+              if (!(await deleteEntity(trx, row.id))) throw new RecordChanged();
+              await this.onChange(trx, { kind: 'deleted', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
+            },
+          });
+        }
+        const { document, touched } = deletePluralElement(current.model, row.document, at);
+        const lastUpdated = caller.features.has('metadata') ? row.lastUpdated : nowTimestamp();
+        return Promise.resolve({
+          touched,
+          write: async (trx) => {
+            if (!(await updateEntity(trx, row.id, row.revision, { lastUpdated, document, elementSeq: row.elementSeq, passwordHistory: row.passwordHistory }))) throw new RecordChanged();
+            await this.onChange(trx, { kind: 'updated', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
+          },
         });
-        return true;
-      }
-      const { document, touched } = deletePluralElement(current.model, row.document, at);
-      const lastUpdated = caller.features.has('metadata') ? row.lastUpdated : nowTimestamp();
-      const ok = await this.commit(caller, current, { touched }, async (trx) => {
-        const updated = await updateEntity(trx, row.id, row.revision, { lastUpdated, document, elementSeq: row.elementSeq, passwordHistory: row.passwordHistory });
-        if (updated) await this.onChange(trx, { kind: 'updated', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
-        return updated;
-      });
-      return ok ? true : null;
-    });
+      }),
+    );
   }
 
   /**
    * The one place writes are checked against the caller's write access schema and committed: one
-   * transaction, with unique-index violations turned into the API's `unique_violation`.
+   * transaction in which `prepare` names what the write touches (it may compute the write right
+   * there, on a row it locked) and `apply` writes it only if the schema allows; unique-index
+   * violations become the API's `unique_violation`.
    */
-  private async commit<T>(caller: EntityCaller, loaded: LoadedEntityType, outcome: Pick<WriteOutcome, 'touched'>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  private async commit<T>(caller: EntityCaller, loaded: LoadedEntityType, prepare: (trx: Transaction<Database>) => Promise<{ touched: ReadonlySet<string>; apply: () => Promise<T> }>): Promise<T> {
+    // Read before the transaction: SQLite has one connection, which the transaction holds.
     const schema = await this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('write', caller.withToken));
-    checkWritable(schema, outcome.touched);
     try {
       return await this.ctx.store.db.transaction().execute(async (trx) => {
         // The schema this write was computed with must still be the type's (see EntityTypeService).
         const updatedAt = await lockEntityType(trx, this.ctx.store.engine, loaded.type.id, 'share');
         if (updatedAt !== loaded.type.updatedAt) throw new StaleEntityType();
-        return fn(trx);
+        const { touched, apply } = await prepare(trx);
+        checkWritable(schema, touched);
+        return await apply();
       });
     } catch (err) {
       const violated = uniqueViolationOf(err, loaded.type.id, loaded.type.attrDefs);

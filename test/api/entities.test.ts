@@ -71,6 +71,27 @@ describe.each(ENGINES)('entities on %s', (engine) => {
     expectRegError(await call('/entity.delete', { type_name: 'user', id: String(created.body.id), attribute_name: `/statuses#${String(second?.id)}` }), 310);
   });
 
+  it('concurrent writers on one record all succeed and none loses another\'s change', async () => {
+    const created = await call('/entity.create', { type_name: 'user', attributes: JSON.stringify({ givenName: 'busy' }) });
+    const uuid = String(created.body.uuid);
+    // Ten writers append five plural elements each, all at once: every append must survive.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async (_, writer) => {
+        const codes: unknown[] = [];
+        for (let i = 0; i < 5; i += 1) {
+          const res = await call('/entity.update', { type_name: 'user', uuid, attributes: JSON.stringify({ statuses: [{ status: `w${writer}-${i}` }] }) });
+          codes.push(res.body.stat === 'ok' ? 'ok' : res.body.code);
+        }
+        return codes;
+      }),
+    );
+    expect(answers.flat().filter((c) => c !== 'ok')).toEqual([]);
+    const read = (await call('/entity', { type_name: 'user', uuid })).body.result as { statuses: { id: number; status: string }[] };
+    expect(read.statuses).toHaveLength(50);
+    expect(new Set(read.statuses.map((s) => s.status)).size).toBe(50);
+    expect(new Set(read.statuses.map((s) => s.id)).size).toBe(50);
+  });
+
   it('deletes a record', async () => {
     const created = await call('/entity.create', { type_name: 'user', attributes: JSON.stringify({ givenName: 'Gone' }) });
     expectOk(await call('/entity.delete', { type_name: 'user', uuid: String(created.body.uuid) }));

@@ -132,7 +132,12 @@ export function formatRecordTimestamp(micros: number): string {
 }
 
 /** Stored-timestamp text of the database layer, '2026-01-02T03:04:05.678000Z' → '2026-01-02 03:04:05.678000 +0000'. */
+const STORED_TIMESTAMP = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d\.\d{6})Z$/;
+
 export function storedToRecordTimestamp(stored: string): string {
+  // Every record read renders two of these: the stored form is fixed, so rearrange it directly.
+  const fixed = STORED_TIMESTAMP.exec(stored);
+  if (fixed) return `${fixed[1] ?? ''} ${fixed[2] ?? ''} +0000`;
   const instant = parseInstant(stored, new Date(0));
   if (instant === null) throw new DataError(342, `${show(stored)} is not a stored timestamp`);
   checkYearRange(instant, show(stored));

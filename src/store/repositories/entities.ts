@@ -49,12 +49,14 @@ function toEntity(r: Row): EntityRow {
   };
 }
 
-export async function findEntity(db: Kysely<Database>, engine: Engine, entityTypeId: number, selector: EntitySelector): Promise<EntityRow | null> {
+/** `forUpdate`: lock the row until the transaction ends (PostgreSQL; SQLite runs one writer at a time). */
+export async function findEntity(db: Kysely<Database>, engine: Engine, entityTypeId: number, selector: EntitySelector, forUpdate = false): Promise<EntityRow | null> {
   // The type id is a literal so that SQLite and PostgreSQL can use the per-type partial indexes.
   let q = db.selectFrom('entities').selectAll().where(sql<boolean>`entity_type_id = ${sql.lit(entityTypeId)}`);
   if (selector.by === 'id') q = q.where('id', '=', selector.id);
   else if (selector.by === 'uuid') q = q.where('uuid', '=', selector.uuid);
   else q = q.where(attributeExpression(engine, selector.names, selector.caseInsensitive), '=', expressionValue(engine, selector.value, selector.caseInsensitive));
+  if (forUpdate && engine === 'postgres') q = q.forUpdate();
   // Every selector names a unique column or index; a bound LIMIT would double SQLite's cost of this query.
   const row = await q.executeTakeFirst();
   return row ? toEntity(row) : null;
