@@ -83,24 +83,24 @@ export class AccessSchema {
 
   /** The record with only the attributes this schema covers (containers keep their covered children). */
   filterRecord(record: Record<string, unknown>): Record<string, unknown> {
-    return this.#filterObject(record, '');
+    return this.#filterObject(record, '', false);
   }
 
-  #filterObject(obj: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  #filterObject(obj: Record<string, unknown>, prefix: string, pluralElement: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(obj)) {
       const path = `${prefix}/${key}`;
       if (this.#listed.has(path)) out[key] = value;
       else if (this.#partial.has(path)) out[key] = this.#filterContainer(value, path);
       // Plural elements keep their id so that a reader can address them.
-      else if (key === 'id' && prefix !== '' && this.#partial.has(prefix)) out[key] = value;
+      else if (key === 'id' && pluralElement) out[key] = value;
     }
     return out;
   }
 
   #filterContainer(value: unknown, path: string): unknown {
-    if (Array.isArray(value)) return value.map((el: unknown) => (isPlainObject(el) ? this.#filterObject(el, path) : el));
-    if (isPlainObject(value)) return this.#filterObject(value, path);
+    if (Array.isArray(value)) return value.map((el: unknown) => (isPlainObject(el) ? this.#filterObject(el, path, true) : el));
+    if (isPlainObject(value)) return this.#filterObject(value, path, false);
     return value;
   }
 

@@ -106,6 +106,10 @@ function checkDefaultValue(rule: RuleDefinition, def: AttributeDefinition, path:
     else if (r.kind === 'not') walk(r.rule);
   };
   walk(rule);
+  // A default would be stored as written, and passwords are stored only as hashes.
+  if (defaults.length > 0 && def.type === 'password') {
+    throw new DataError(200, `definition was not valid for the following reason: ${path} is a password; it cannot have a default`, undefined, 'definition');
+  }
   for (const value of defaults) {
     try {
       const normalized = normalizeValue(def, value, path);

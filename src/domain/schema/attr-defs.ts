@@ -120,6 +120,9 @@ function parseDefinition(input: unknown, argument: string, placement: AttributeP
     throw invalid(argument, `${where}name ${describe(nameValue)} is not valid; use a letter or underscore, then letters, digits and underscores, at most 64 in all`);
   }
   const name = nameValue;
+  if (name in Object.prototype) {
+    throw invalid(argument, `${where}name ${describe(name)} is not valid: it is the name of a built-in property of every JSON object in JavaScript`);
+  }
   const path = `${placement.parentPath}/${name}`;
   // Every plural element carries its own id, so no child of a plural may take the name.
   if (placement.parentType === 'plural' && name === PLURAL_ELEMENT_ID) throw reserved(path, `${path}: ${PLURAL_ELEMENT_ID} is reserved inside a plural; every plural element has its own id`);

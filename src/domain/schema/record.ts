@@ -48,8 +48,11 @@ type MergeMode = 'merge' | 'fresh';
 interface Ctx extends WriteOptions {
   kind: WriteKind;
   touched: Set<string>;
-  passwords: Location[];
+  passwords: { loc: Location; plaintext: string }[];
 }
+
+/** A document's own value at `key` (never one inherited from Object.prototype). */
+const own = (obj: Doc | null | undefined, key: string): unknown => (obj != null && Object.hasOwn(obj, key) ? obj[key] : undefined);
 
 const isPlainObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -68,7 +71,7 @@ function buildValue(def: AttributeDefinition, input: unknown, path: string, loc:
       return null;
     }
     if (!isPlainObject(input)) throw typeError(path, 'a JSON object');
-    return mergeObject(def.attr_defs ?? [], isPlainObject(current) ? current : undefined, input, path, loc, ctx, mode, false);
+    return mergeObject(def.attr_defs ?? [], isPlainObject(current) ? current : undefined, input, path, loc, ctx, mode, 'object');
   }
   if (def.type === 'plural') {
     const existing = Array.isArray(current) ? (current as unknown[]).filter(isPlainObject) : [];
@@ -83,15 +86,18 @@ function buildValue(def: AttributeDefinition, input: unknown, path: string, loc:
       if (id !== undefined && id !== null && mode === 'merge') {
         const index = out.findIndex((e) => e.id === id);
         if (index < 0) throw new DataError(310, `${path}#${JSON.stringify(id)}: no such plural element`, path);
-        const updated = mergeObject(children, out[index], fields, path, [...loc, index], ctx, 'merge', false);
+        const updated = mergeObject(children, out[index], fields, path, [...loc, index], ctx, 'merge', 'element');
+        checkRequired(children, updated, path, (p) => ctx.touched.has(p));
         out[index] = { ...updated, id: out[index]?.id };
         continue;
       }
       if (id !== undefined && id !== null && ctx.kind === 'create') throw new DataError(320, `${path}: a new plural element cannot carry an id`, path);
       // On replace, elements are new and get new ids whatever the caller sent (spec §3.7).
       const index = out.length;
-      const built = mergeObject(children, undefined, fields, path, [...loc, index], ctx, 'fresh', false);
+      const built = mergeObject(children, undefined, fields, path, [...loc, index], ctx, 'fresh', 'element');
       checkRequired(children, built, path, () => true);
+      // An element with no fields still adds to the plural.
+      if (Object.keys(fields).length === 0) ctx.touched.add(path);
       out.push({ id: ctx.nextElementId(), ...built });
     }
     checkLocallyUnique(children, out, path);
@@ -101,20 +107,23 @@ function buildValue(def: AttributeDefinition, input: unknown, path: string, loc:
   if (def.type === 'id' || def.type === 'version') throw new DataError(234, `${path} is a reserved attribute and cannot be written`, path);
   const value = normalizeValue(def, input, path, ctx.now);
   if (value !== null) checkValueConstraints(def, value, path);
-  if (def.type === 'password' && value !== null) ctx.passwords.push(loc);
+  if (def.type === 'password' && typeof value === 'string') ctx.passwords.push({ loc, plaintext: value });
   return value;
 }
 
 /** Remembers attributes that a replace clears, so that the access schema must cover them too. */
 function noteCleared(defs: readonly AttributeDefinition[], current: Doc, prefix: string, ctx: Ctx): void {
   for (const d of defs) {
-    const v = current[d.name];
+    const v = own(current, d.name);
     if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
     ctx.touched.add(`${prefix}/${d.name}`);
   }
 }
 
-function mergeObject(defs: readonly AttributeDefinition[], current: Doc | undefined, input: Doc, prefix: string, loc: Location, ctx: Ctx, mode: MergeMode, topLevel: boolean): Doc {
+type Level = 'top' | 'object' | 'element';
+
+function mergeObject(defs: readonly AttributeDefinition[], current: Doc | undefined, input: Doc, prefix: string, loc: Location, ctx: Ctx, mode: MergeMode, level: Level): Doc {
+  const topLevel = level === 'top';
   const out: Doc = mode === 'merge' && current ? { ...current } : {};
   for (const [key, value] of Object.entries(input)) {
     const path = `${prefix}/${key}`;
@@ -123,8 +132,8 @@ function mergeObject(defs: readonly AttributeDefinition[], current: Doc | undefi
       throw new DataError(234, `${path} is a reserved attribute and cannot be written`, path);
     }
     const def = childDef(defs, key);
-    if (!def || (!topLevel && key === 'id')) throw new DataError(223, `attribute does not exist: ${path}`, path);
-    out[key] = buildValue(def, value, path, [...loc, key], ctx, current?.[key], mode);
+    if (!def || (level === 'element' && key === 'id')) throw new DataError(223, `attribute does not exist: ${path}`, path);
+    out[key] = buildValue(def, value, path, [...loc, key], ctx, own(current, key), mode);
   }
   if (mode === 'fresh' && current) {
     const given = new Set(Object.keys(input));
@@ -138,7 +147,7 @@ function checkRequired(defs: readonly AttributeDefinition[], obj: Doc | null | u
   for (const d of defs) {
     if (RESERVED_ATTRIBUTE_NAMES.has(d.name) && prefix === '') continue;
     const path = `${prefix}/${d.name}`;
-    const value = obj?.[d.name];
+    const value = own(obj, d.name);
     if (d.type === 'object') {
       checkRequired(d.attr_defs ?? [], isPlainObject(value) ? value : null, path, filter);
       continue;
@@ -160,7 +169,7 @@ function checkLocallyUnique(children: readonly AttributeDefinition[], elements: 
     if (!c.constraints?.includes('locally-unique')) continue;
     const seen = new Set<string>();
     for (const e of elements) {
-      const v = e[c.name];
+      const v = own(e, c.name);
       if (v === null || v === undefined) continue;
       const key = foldKey(c, v);
       if (seen.has(key)) throw new DataError(361, `Attempted to update a duplicate value: ${path}/${c.name} must be unique within ${path}`, `${path}/${c.name}`);
@@ -179,18 +188,18 @@ function locate(defs: readonly AttributeDefinition[], doc: Doc, previous: Doc | 
     const def = childDef(level, name);
     if (!def) return;
     if (i === names.length - 1) {
-      out.push({ def, holder, key: name, previous: prev?.[name] });
+      out.push({ def, holder, key: name, previous: own(prev, name) });
       return;
     }
-    const value = holder[name];
+    const value = own(holder, name);
     if (def.type === 'object') {
-      const prevObject = prev?.[name];
+      const prevObject = own(prev, name);
       // A rule may fill a child of an absent object (default): give it an empty one to fill.
       const target: Doc = isPlainObject(value) ? value : {};
       holder[name] = target;
       walk(def.attr_defs ?? [], target, isPlainObject(prevObject) ? prevObject : undefined, i + 1);
     } else if (def.type === 'plural' && Array.isArray(value)) {
-      const prevValue = prev?.[name];
+      const prevValue = own(prev, name);
       const prevElements = Array.isArray(prevValue) ? (prevValue as unknown[]).filter(isPlainObject) : [];
       for (const el of value as unknown[]) if (isPlainObject(el)) walk(def.attr_defs ?? [], el, prevElements.find((p) => p.id === el.id), i + 1);
     }
@@ -210,6 +219,7 @@ function applyRules(model: EntityTypeModel, doc: Doc, previous: Doc | undefined,
         if (after === before) continue;
         const primitive = spot.def.type !== 'object' && spot.def.type !== 'plural';
         const value = primitive && after !== null && after !== undefined ? normalizeValue(spot.def, after, path, ctx.now) : after;
+        if (primitive && value !== null && value !== undefined) checkValueConstraints(spot.def, value, path);
         if (value === undefined) delete spot.holder[spot.key];
         else spot.holder[spot.key] = value;
       }
@@ -221,11 +231,27 @@ function newCtx(kind: WriteKind, options: WriteOptions): Ctx {
   return { ...options, kind, touched: new Set(), passwords: [] };
 }
 
-function finish(model: EntityTypeModel, doc: Doc, previous: Doc | undefined, ctx: Ctx): WriteOutcome {
+function finish(model: EntityTypeModel, doc: Doc, previous: Doc | undefined, ctx: Ctx, wholeRecord: boolean): WriteOutcome {
   applyRules(model, doc, previous, ctx);
-  const everything = ctx.kind === 'create' || (ctx.kind === 'replace' && previous === undefined);
-  checkRequired(model.attrDefs, doc, '', everything ? () => true : (p) => ctx.touched.has(p));
-  return { document: doc, touched: ctx.touched, passwords: ctx.passwords };
+  checkRequired(model.attrDefs, doc, '', ctx.kind === 'create' || wholeRecord ? () => true : (p) => ctx.touched.has(p));
+  // Rules may have changed plural values: check uniqueness within each plural once more.
+  checkAllLocallyUnique(model.attrDefs, doc, '');
+  // Only locations still holding the plaintext written there need hashing (a rule may have put back
+  // the stored hash, e.g. ignore-update).
+  const passwords = ctx.passwords.filter((p) => getAt(doc, p.loc) === p.plaintext).map((p) => p.loc);
+  return { document: doc, touched: ctx.touched, passwords };
+}
+
+function checkAllLocallyUnique(defs: readonly AttributeDefinition[], obj: Doc, prefix: string): void {
+  for (const d of defs) {
+    const value = own(obj, d.name);
+    if (d.type === 'object' && isPlainObject(value)) checkAllLocallyUnique(d.attr_defs ?? [], value, `${prefix}/${d.name}`);
+    if (d.type === 'plural' && Array.isArray(value)) {
+      const elements = (value as unknown[]).filter(isPlainObject);
+      checkLocallyUnique(d.attr_defs ?? [], elements, `${prefix}/${d.name}`);
+      for (const el of elements) checkAllLocallyUnique(d.attr_defs ?? [], el, `${prefix}/${d.name}`);
+    }
+  }
 }
 
 function requireObject(input: unknown, argument: string): Doc {
@@ -236,8 +262,8 @@ function requireObject(input: unknown, argument: string): Doc {
 /** A new record from the `attributes` of entity.create. */
 export function createDocument(model: EntityTypeModel, input: unknown, options: WriteOptions, argument = 'attributes'): WriteOutcome {
   const ctx = newCtx('create', options);
-  const doc = mergeObject(model.attrDefs, undefined, requireObject(input, argument), '', [], ctx, 'fresh', true);
-  return finish(model, doc, undefined, ctx);
+  const doc = mergeObject(model.attrDefs, undefined, requireObject(input, argument), '', [], ctx, 'fresh', 'top');
+  return finish(model, doc, undefined, ctx, true);
 }
 
 /**
@@ -250,16 +276,12 @@ export function writeDocument(kind: 'update' | 'replace', model: EntityTypeModel
   const previous = structuredClone(current);
   let doc: Doc;
   if (at.length === 0) {
-    doc = mergeObject(model.attrDefs, current, requireObject(input, argument), '', [], ctx, mode, true);
-    if (kind === 'replace') {
-      // Keep nothing from the old document but what the caller sent (reserved attributes live in columns).
-      ctx.kind = 'replace';
-      return finish(model, doc, undefined, ctx);
-    }
-  } else {
-    doc = writeAt(model.attrDefs, { ...current }, at, 0, '', [], input, ctx, mode);
+    doc = mergeObject(model.attrDefs, current, requireObject(input, argument), '', [], ctx, mode, 'top');
+    // A full replace keeps nothing but what the caller sent, so every required attribute must be there.
+    return finish(model, doc, previous, ctx, kind === 'replace');
   }
-  return finish(model, doc, previous, ctx);
+  doc = writeAt(model.attrDefs, { ...current }, at, 0, '', [], input, ctx, mode);
+  return finish(model, doc, previous, ctx, false);
 }
 
 function writeAt(defs: readonly AttributeDefinition[], holder: Doc, at: readonly PathSegment[], i: number, prefix: string, loc: Location, input: unknown, ctx: Ctx, mode: MergeMode): Doc {
@@ -289,8 +311,8 @@ function writeAt(defs: readonly AttributeDefinition[], holder: Doc, at: readonly
   if (last) {
     const fields = { ...requireObject(input, 'attributes') };
     delete fields.id;
-    const updated = mergeObject(children, element, fields, path, [...loc, seg.name, index], ctx, mode, false);
-    if (mode === 'fresh') checkRequired(children, updated, path, () => true);
+    const updated = mergeObject(children, element, fields, path, [...loc, seg.name, index], ctx, mode, 'element');
+    checkRequired(children, updated, path, mode === 'fresh' ? () => true : (p) => ctx.touched.has(p));
     elements[index] = { ...updated, id: element.id };
   } else {
     elements[index] = { ...writeAt(children, element, at, i + 1, path, [...loc, seg.name, index], input, ctx, mode), id: element.id };
@@ -341,14 +363,14 @@ function renderAttribute(def: AttributeDefinition, value: unknown): unknown {
   if (def.type === 'object') {
     const obj = isPlainObject(value) ? value : {};
     const out: Doc = {};
-    for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, obj[c.name]);
+    for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, own(obj, c.name));
     return out;
   }
   if (def.type === 'plural') {
     if (!Array.isArray(value)) return [];
     return (value as unknown[]).filter(isPlainObject).map((el) => {
       const out: Doc = { id: el.id };
-      for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, el[c.name]);
+      for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, own(el, c.name));
       return out;
     });
   }
@@ -360,7 +382,7 @@ export function renderRecord(model: EntityTypeModel, doc: Doc, meta: RecordMeta)
   const out: Doc = {};
   for (const def of model.attrDefs) {
     if (RESERVED_ATTRIBUTE_NAMES.has(def.name)) out[def.name] = meta[def.name as keyof RecordMeta];
-    else out[def.name] = renderAttribute(def, doc[def.name]);
+    else out[def.name] = renderAttribute(def, own(doc, def.name));
   }
   return out;
 }
