@@ -119,31 +119,20 @@ async function authenticateCall(ctx: AppContext, request: FastifyRequest, op: Re
   return { client, user: null, creation: null };
 }
 
-export function registrationRoute(app: FastifyInstance, ctx: AppContext, op: RegistrationOperation): void {
-  const rule = Object.hasOwn(PERMISSION_MATRIX, op.name) ? PERMISSION_MATRIX[op.name] : undefined;
-  if (!rule) throw new Error(`operation ${op.name} is not in the permission matrix`);
+/**
+ * Registers `name` for GET and POST with the Registration envelope around `answer`: `stat: "ok"` with
+ * its result, or the error envelope for an expected error; only faults take Fastify's error path.
+ */
+function envelopeRoute(app: FastifyInstance, name: string, answer: (request: FastifyRequest) => Promise<RegistrationResult>): void {
   app.route({
     method: ['GET', 'POST'],
-    url: op.name,
-    schema: { tags: ['registration'], summary: op.name },
+    url: name,
+    schema: { tags: ['registration'], summary: name },
     handler: async (request, reply) => {
       void reply.header('cache-control', 'no-store');
       try {
-        const { params, queryKeys } = await readParams(request, ctx.config.bodyLimit);
-        if (queryKeys.has('client_secret') && !ctx.config.allowUrlCredentials) ctx.metrics.urlCredentials.inc({ outcome: 'refused' });
-        const { client, user, creation } = await authenticateCall(ctx, request, op, rule, params, queryKeys);
-        // A user token grants what the operation allows a token (its own record), whatever the
-        // client's features, and is used from users' devices, so client allow lists do not apply.
-        if (user === null && creation === null) {
-          const caller = client.record.clientId;
-          const verdict = authorizeEffective(op.name, client.features, { self: (op.target?.(params) ?? caller) === caller });
-          if (!verdict.allowed) throw clientPermissionError();
-          if (rule.respectsAllowList && !client.allowList.admits(request.ip)) throw clientPermissionError();
-        }
-        const result = await op.run({ ctx, request, params, client, user, creation, address: request.ip });
-        return { ...result, stat: 'ok' };
+        return { ...(await answer(request)), stat: 'ok' };
       } catch (err) {
-        // Expected answers go straight out; only faults take Fastify's error path (and its logging).
         const expected = expectedError(err);
         if (expected) return expected.toBody(request.id);
         throw err;
@@ -152,28 +141,34 @@ export function registrationRoute(app: FastifyInstance, ctx: AppContext, op: Reg
   });
 }
 
+export function registrationRoute(app: FastifyInstance, ctx: AppContext, op: RegistrationOperation): void {
+  const rule = Object.hasOwn(PERMISSION_MATRIX, op.name) ? PERMISSION_MATRIX[op.name] : undefined;
+  if (!rule) throw new Error(`operation ${op.name} is not in the permission matrix`);
+  envelopeRoute(app, op.name, async (request) => {
+    const { params, queryKeys } = await readParams(request, ctx.config.bodyLimit);
+    if (queryKeys.has('client_secret') && !ctx.config.allowUrlCredentials) ctx.metrics.urlCredentials.inc({ outcome: 'refused' });
+    const { client, user, creation } = await authenticateCall(ctx, request, op, rule, params, queryKeys);
+    // A user token grants what the operation allows a token (its own record), whatever the
+    // client's features, and is used from users' devices, so client allow lists do not apply.
+    if (user === null && creation === null) {
+      const caller = client.record.clientId;
+      const verdict = authorizeEffective(op.name, client.features, { self: (op.target?.(params) ?? caller) === caller });
+      if (!verdict.allowed) throw clientPermissionError();
+      if (rule.respectsAllowList && !client.allowList.admits(request.ip)) throw clientPermissionError();
+    }
+    return op.run({ ctx, request, params, client, user, creation, address: request.ip });
+  });
+}
+
 /** Routes an operation that takes no credentials at all; still only if the matrix marks it public. */
 export function publicRegistrationRoute(app: FastifyInstance, ctx: AppContext, op: PublicRegistrationOperation): void {
   const rule = Object.hasOwn(PERMISSION_MATRIX, op.name) ? PERMISSION_MATRIX[op.name] : undefined;
   if (!rule?.public) throw new Error(`operation ${op.name} is not public in the permission matrix`);
-  app.route({
-    method: ['GET', 'POST'],
-    url: op.name,
-    schema: { tags: ['registration'], summary: op.name },
-    handler: async (request, reply) => {
-      void reply.header('cache-control', 'no-store');
-      try {
-        const { params } = await readParams(request, ctx.config.bodyLimit);
-        const retryAfter = ctx.throttle.retryAfter(null, request.ip);
-        if (retryAfter > 0) throw apiLimitError(retryAfter);
-        const result = await op.run({ ctx, request, params, address: request.ip });
-        return { ...result, stat: 'ok' };
-      } catch (err) {
-        const expected = expectedError(err);
-        if (expected) return expected.toBody(request.id);
-        throw err;
-      }
-    },
+  envelopeRoute(app, op.name, async (request) => {
+    const { params } = await readParams(request, ctx.config.bodyLimit);
+    const retryAfter = ctx.throttle.retryAfter(null, request.ip);
+    if (retryAfter > 0) throw apiLimitError(retryAfter);
+    return op.run({ ctx, request, params, address: request.ip });
   });
 }
 
