@@ -56,6 +56,15 @@ const own = (obj: Doc | null | undefined, key: string): unknown => (obj != null 
 
 const isPlainObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** An element id as sent, for messages (whatever type it has). */
+function showId(id: unknown): string {
+  try {
+    return JSON.stringify(id) ?? typeof id;
+  } catch {
+    return typeof id;
+  }
+}
+
 const typeError = (path: string, expected: string): DataError => new DataError(341, `${path}: expected ${expected}`, path);
 
 function childDef(defs: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
@@ -85,7 +94,7 @@ function buildValue(def: AttributeDefinition, input: unknown, path: string, loc:
       const { id, ...fields } = element;
       if (id !== undefined && id !== null && mode === 'merge') {
         const index = out.findIndex((e) => e.id === id);
-        if (index < 0) throw new DataError(310, `${path}#${JSON.stringify(id)}: no such plural element`, path);
+        if (index < 0) throw new DataError(310, `${path}#${showId(id)}: no such plural element`, path);
         const updated = mergeObject(children, out[index], fields, path, [...loc, index], ctx, 'merge', 'element');
         checkRequired(children, updated, path, (p) => ctx.touched.has(p));
         out[index] = { ...updated, id: out[index]?.id };
@@ -179,16 +188,24 @@ function checkLocallyUnique(children: readonly AttributeDefinition[], elements: 
 }
 
 /** Every place in `doc` a schema path (no element ids) reaches, with the definition and the old value there. */
-function locate(defs: readonly AttributeDefinition[], doc: Doc, previous: Doc | undefined, path: string): { def: AttributeDefinition; holder: Doc; key: string; previous: unknown }[] {
+interface Spot {
+  def: AttributeDefinition;
+  holder: Doc;
+  key: string;
+  previous: unknown;
+  loc: Location;
+}
+
+function locate(defs: readonly AttributeDefinition[], doc: Doc, previous: Doc | undefined, path: string): Spot[] {
   const names = path.split('/').slice(1);
-  const out: { def: AttributeDefinition; holder: Doc; key: string; previous: unknown }[] = [];
-  const walk = (level: readonly AttributeDefinition[], holder: Doc, prev: Doc | undefined, i: number): void => {
+  const out: Spot[] = [];
+  const walk = (level: readonly AttributeDefinition[], holder: Doc, prev: Doc | undefined, i: number, loc: Location): void => {
     const name = names[i];
     if (name === undefined) return;
     const def = childDef(level, name);
     if (!def) return;
     if (i === names.length - 1) {
-      out.push({ def, holder, key: name, previous: own(prev, name) });
+      out.push({ def, holder, key: name, previous: own(prev, name), loc: [...loc, name] });
       return;
     }
     const value = own(holder, name);
@@ -197,14 +214,16 @@ function locate(defs: readonly AttributeDefinition[], doc: Doc, previous: Doc | 
       // A rule may fill a child of an absent object (default): give it an empty one to fill.
       const target: Doc = isPlainObject(value) ? value : {};
       holder[name] = target;
-      walk(def.attr_defs ?? [], target, isPlainObject(prevObject) ? prevObject : undefined, i + 1);
+      walk(def.attr_defs ?? [], target, isPlainObject(prevObject) ? prevObject : undefined, i + 1, [...loc, name]);
     } else if (def.type === 'plural' && Array.isArray(value)) {
       const prevValue = own(prev, name);
       const prevElements = Array.isArray(prevValue) ? (prevValue as unknown[]).filter(isPlainObject) : [];
-      for (const el of value as unknown[]) if (isPlainObject(el)) walk(def.attr_defs ?? [], el, prevElements.find((p) => p.id === el.id), i + 1);
+      (value as unknown[]).forEach((el, index) => {
+        if (isPlainObject(el)) walk(def.attr_defs ?? [], el, prevElements.find((p) => p.id === el.id), i + 1, [...loc, name, index]);
+      });
     }
   };
-  walk(defs, doc, previous, 0);
+  walk(defs, doc, previous, 0, []);
   return out;
 }
 
@@ -220,6 +239,8 @@ function applyRules(model: EntityTypeModel, doc: Doc, previous: Doc | undefined,
         const primitive = spot.def.type !== 'object' && spot.def.type !== 'plural';
         const value = primitive && after !== null && after !== undefined ? normalizeValue(spot.def, after, path, ctx.now) : after;
         if (primitive && value !== null && value !== undefined) checkValueConstraints(spot.def, value, path);
+        // A password a rule put there (not the stored hash it kept) must be hashed like any other.
+        if (spot.def.type === 'password' && typeof value === 'string' && value !== spot.previous) ctx.passwords.push({ loc: spot.loc, plaintext: value });
         if (value === undefined) delete spot.holder[spot.key];
         else spot.holder[spot.key] = value;
       }
@@ -315,7 +336,9 @@ function writeAt(defs: readonly AttributeDefinition[], holder: Doc, at: readonly
     checkRequired(children, updated, path, mode === 'fresh' ? () => true : (p) => ctx.touched.has(p));
     elements[index] = { ...updated, id: element.id };
   } else {
-    elements[index] = { ...writeAt(children, element, at, i + 1, path, [...loc, seg.name, index], input, ctx, mode), id: element.id };
+    const written = writeAt(children, element, at, i + 1, path, [...loc, seg.name, index], input, ctx, mode);
+    checkRequired(children, written, path, (p) => ctx.touched.has(p));
+    elements[index] = { ...written, id: element.id };
   }
   checkLocallyUnique(children, elements, path);
   holder[seg.name] = elements;
