@@ -86,6 +86,12 @@ export const scenarios: Scenario[] = [
     request: { path: '/healthz' },
   },
   {
+    name: 'baseline-form',
+    server: 'baseline',
+    description: 'bare Fastify 5 POST route parsing a urlencoded body (with an Authorization header) and answering a small JSON envelope: the floor of any Registration call',
+    request: formRequest('POST', '/form', { type_name: 'user', uuid: '607af8e7-5797-4ace-a7ec-3136debe3fef' }, { authorization: 'Basic YmVuY2gtY2xpZW50OmJlbmNoLXNlY3JldA==' }),
+  },
+  {
     name: 'healthz',
     server: 'idcloud',
     description: "idcloud's GET /healthz through the full stack (request id, metrics hook, onSend hook, response schema, pino at the bench log level)",
