@@ -123,8 +123,3 @@ export async function rewriteDocument(db: Kysely<Database>, id: number, document
   // A new revision, so that a record write computed from the old document starts again.
   await db.updateTable('entities').set((eb) => ({ document: JSON.stringify(document), revision: eb('revision', '+', 1) })).where('id', '=', id).execute();
 }
-
-export async function countEntities(db: Kysely<Database>, entityTypeId: number): Promise<number> {
-  const row = await db.selectFrom('entities').select((eb) => eb.fn.countAll<number>().as('n')).where('entity_type_id', '=', entityTypeId).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
