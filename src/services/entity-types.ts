@@ -2,7 +2,7 @@
 // change is one transaction that also keeps the document indexes in line, writes the audit log and
 // marks entity types changed for every process's cache.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { parseAccessSchemaAttributes, RESERVED_NOTICE, type AccessType } from '../domain/access-schema.js';
 import { parseAttributeDefinition, parseConstraints, parseEntityTypeAttributes } from '../domain/schema/attr-defs.js';
 import { RESERVED_ATTRIBUTE_NAMES, type AttributeDefinition } from '../domain/schema/attribute-definition.js';
@@ -95,6 +95,14 @@ function pathSegments(text: string, argument: string): PathSegment[] {
   const segments = parseAttributePath(text, argument);
   if (segments.some((s) => s.elementId !== undefined)) throw new DataError(200, `${argument} was not valid for the following reason: name an attribute, not a plural element`, undefined, argument);
   return segments;
+}
+
+/** The client a `for_client_id` names, which must belong to the caller's application (200 otherwise). */
+export async function requireClientOfApplication(db: Kysely<Database>, applicationId: string, clientId: string): Promise<void> {
+  const client = await findApiClient(db, clientId);
+  if (!client || client.applicationId !== applicationId) {
+    throw new DataError(200, `for_client_id was not valid for the following reason: no API client ${clientId} in this application`, undefined, 'for_client_id');
+  }
 }
 
 /** A `default` rule must hold a value the attribute accepts, or every later create would fail. */
@@ -360,10 +368,8 @@ export class EntityTypeService {
     });
   }
 
-  /** The client named by for_client_id, which must belong to the caller's application. */
-  private async requireClient(applicationId: string, clientId: string): Promise<void> {
-    const client = await findApiClient(this.ctx.store.db, clientId);
-    if (!client || client.applicationId !== applicationId) throw new DataError(200, `for_client_id was not valid for the following reason: no API client ${clientId} in this application`, undefined, 'for_client_id');
+  private requireClient(applicationId: string, clientId: string): Promise<void> {
+    return requireClientOfApplication(this.ctx.store.db, applicationId, clientId);
   }
 
   async getAccessSchema(applicationId: string, name: string, clientId: string, accessType: AccessType): Promise<{ type: EntityType; paths: string[] | null }> {

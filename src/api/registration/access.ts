@@ -5,8 +5,8 @@ import { DataError } from '../../domain/schema/data-error.js';
 import { findAttribute, formatAttributePath, parseAttributePath } from '../../domain/schema/paths.js';
 import type { AppContext } from '../../context.js';
 import { EntityService } from '../../services/entities.js';
+import { requireClientOfApplication } from '../../services/entity-types.js';
 import { ACCESS_TOKEN_SECONDS, parseLifetime, REFRESH_TOKEN_SECONDS, UserTokenRefused } from '../../services/user-tokens.js';
-import { findApiClient } from '../../store/repositories/api-clients.js';
 import { authenticateClient, AuthenticationThrottled } from '../client-auth.js';
 import { extractCredentials } from './authenticate.js';
 import { entityTypeOf, recordRef } from './entities.js';
@@ -18,11 +18,7 @@ import { formatRecordTimestamp } from '../../domain/schema/values.js';
 /** `for_client_id`: the client the token or code is for, in the caller's application (default: the caller). */
 async function forClient(call: RegistrationCall): Promise<string> {
   const id = call.params.get('for_client_id') || call.client.record.clientId;
-  if (id === call.client.record.clientId) return id;
-  const client = await findApiClient(call.ctx.store.db, id);
-  if (!client || client.applicationId !== call.client.record.applicationId) {
-    throw new DataError(200, `for_client_id was not valid for the following reason: no API client ${id} in this application`, undefined, 'for_client_id');
-  }
+  if (id !== call.client.record.clientId) await requireClientOfApplication(call.ctx.store.db, call.client.record.applicationId, id);
   return id;
 }
 

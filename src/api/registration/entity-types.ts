@@ -1,7 +1,9 @@
 // Entity Type API (spec capture-api §5): schemas, rules, password settings and access schemas.
 import { isAccessType, ACCESS_TYPES, AccessSchema, type AccessType } from '../../domain/access-schema.js';
 import { withoutReserved } from '../../domain/schema/attr-defs.js';
+import type { AttributeDefinition } from '../../domain/schema/attribute-definition.js';
 import { DataError } from '../../domain/schema/data-error.js';
+import { findAttribute, formatAttributePath, parseAttributePath } from '../../domain/schema/paths.js';
 import { EntityTypeService } from '../../services/entity-types.js';
 import type { EntityType } from '../../store/repositories/entity-types.js';
 import type { Actor } from '../../services/api-clients.js';
@@ -188,7 +190,7 @@ export function entityTypeOperations(): RegistrationOperation[] {
           const current = await svc.view(appOf(call), typeName(call));
           const def = findDef(current, path);
           const type = await svc.setAttributeConstraints(actorOf(call), typeName(call), path, [...new Set([...(def?.constraints ?? []), 'unique'])]);
-          return { result: uniqueProperties(type).find((u) => u.attributes[0] === normalizePath(path)) ?? null };
+          return { result: uniqueProperties(type).find((u) => u.attributes[0] === formatAttributePath(parseAttributePath(path, 'property'))) ?? null };
         }
         throw invalidArgument('property', 'type must be "rule" or "unique"');
       },
@@ -239,18 +241,9 @@ export function entityTypeOperations(): RegistrationOperation[] {
   ];
 }
 
-function normalizePath(path: string): string {
-  return `/${path.replace(/^\//, '').split(/[./]/).join('/')}`;
-}
-
-function findDef(type: EntityType, path: string): EntityType['attrDefs'][number] | undefined {
-  let defs = type.attrDefs;
-  let found: EntityType['attrDefs'][number] | undefined;
-  for (const name of normalizePath(path).split('/').slice(1)) {
-    found = defs.find((d) => d.name === name);
-    defs = found?.attr_defs ?? [];
-  }
-  return found;
+/** The definition at a caller's attribute path (slash or dot form), if there is one. */
+function findDef(type: EntityType, path: string): AttributeDefinition | null {
+  return findAttribute(type.attrDefs, parseAttributePath(path, 'property'));
 }
 
 async function findTypeWithRule(svc: EntityTypeService, applicationId: string, uuid: string): Promise<string> {
