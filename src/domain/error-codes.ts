@@ -33,6 +33,7 @@ export const ERROR_NAMES = {
   420: 'redirect_uri_mismatch',
   485: 'unsupported_filter_operator',
   500: 'unexpected_error',
+  504: 'query_timeout',
   510: 'api_limit_error',
 } as const;
 

@@ -10,11 +10,15 @@ import { findAttribute, formatAttributePath, parseAttributePath, type PathSegmen
 import { createDocument, deletePluralElement, getAt, renderRecord, setAt, valueAt, writeDocument, type Doc, type WriteOutcome } from '../domain/schema/record.js';
 import { normalizeValue, recordToStoredTimestamp, storedToRecordTimestamp } from '../domain/schema/values.js';
 import type { AppContext } from '../context.js';
-import { hashPassword, verifyPassword } from '../security/passwords.js';
+
+/** What record reads and writes need: the database and the entity type cache (the CLI builds just this). */
+export type EntityContext = Pick<AppContext, 'store' | 'entityTypes'>;
+import { hashPassword, needsUpgrade, verifyPassword } from '../security/passwords.js';
 import { nowTimestamp } from '../store/clock.js';
 import { indexedAttributes, uniqueViolationOf } from '../store/entity-indexes.js';
 import { deleteEntity, findEntity, insertEntity, updateEntity, type EntityRow, type EntitySelector } from '../store/repositories/entities.js';
 import { lockEntityType } from '../store/repositories/entity-types.js';
+import { fileEntityVersion } from '../store/repositories/entity-versions.js';
 import type { Database } from '../store/schema.js';
 import type { LoadedEntityType } from './entity-type-directory.js';
 import { unknownEntityType } from './entity-types.js';
@@ -66,7 +70,7 @@ function invalid(argument: string, reason: string): DataError {
 
 export class EntityService {
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: EntityContext,
     private readonly onChange: EntityChangeHook = () => Promise.resolve(),
   ) {}
 
@@ -106,7 +110,7 @@ export class EntityService {
       if (!indexed) throw invalid('key_attribute', `${path} is not a unique attribute`);
       const normalized = normalizeValue(def, value, path);
       if (typeof normalized !== 'string' && typeof normalized !== 'number' && typeof normalized !== 'boolean') throw invalid('key_value', 'must be a string, number or boolean');
-      return { by: 'attribute', names: indexed.names, value: normalized, caseInsensitive: indexed.caseInsensitive };
+      return { by: 'attribute', names: indexed.names, value: normalized, kind: indexed.kind };
     }
     throw new DataError(100, 'missing required argument: uuid, id or key_attribute', undefined, 'uuid');
   }
@@ -126,7 +130,7 @@ export class EntityService {
   }
 
   /** The one place record data leaves the service: rendered, then cut to the caller's read access schema. */
-  private async present(loaded: LoadedEntityType, row: EntityRow, caller: EntityCaller): Promise<Doc> {
+  async present(loaded: LoadedEntityType, row: EntityRow, caller: EntityCaller): Promise<Doc> {
     const record = renderRecord(loaded.model, row.document, {
       id: row.id,
       uuid: row.uuid,
@@ -161,8 +165,21 @@ export class EntityService {
     const segments = parseAttributePath(attribute, 'password_attribute');
     const def = findAttribute(loaded.type.attrDefs, segments);
     if (!def || def.type !== 'password') throw invalid('password_attribute', `${formatAttributePath(segments)} is not a password attribute`);
-    const stored = getAt(row.document, segments.map((s) => s.name));
+    const loc = segments.map((s) => s.name);
+    const stored = getAt(row.document, loc);
     if (!(await verifyPassword(stored, value))) throw new DataError(350, 'password_value does not match the record');
+    if (typeof stored === 'string' && needsUpgrade(stored)) await this.upgradePassword(row, loc, value);
+  }
+
+  /**
+   * A hash imported from elsewhere (or made with older parameters) is replaced by argon2id after a
+   * successful check. Not a record change: lastUpdated stays. If the record changed meanwhile, the
+   * next successful check upgrades it.
+   */
+  private async upgradePassword(row: EntityRow, loc: string[], plaintext: string): Promise<void> {
+    const document = structuredClone(row.document);
+    setAt(document, loc, await hashPassword(plaintext));
+    await updateEntity(this.ctx.store.db, row.id, row.revision, { lastUpdated: row.lastUpdated, document, elementSeq: row.elementSeq, passwordHistory: row.passwordHistory.length > 0 ? row.passwordHistory : null });
   }
 
   /**
@@ -172,7 +189,7 @@ export class EntityService {
    * writers queued on one busy record all get through. StaleEntityType (the schema changed) reloads
    * the type and starts again.
    */
-  private async retrying<T>(loaded: LoadedEntityType, what: string, fn: (current: LoadedEntityType, locked: boolean) => Promise<T | null>): Promise<T> {
+  async retrying<T>(loaded: LoadedEntityType, what: string, fn: (current: LoadedEntityType, locked: boolean) => Promise<T | null>): Promise<T> {
     let current = loaded;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -255,6 +272,7 @@ export class EntityService {
           touched: outcome.touched,
           write: async (trx) => {
             if (!(await updateEntity(trx, row.id, row.revision, { lastUpdated, document, elementSeq: seq, passwordHistory: history }))) throw new RecordChanged();
+            await fileEntityVersion(trx, row, nowTimestamp(), 'write');
             await this.onChange(trx, { kind: 'updated', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
           },
         };
@@ -276,6 +294,7 @@ export class EntityService {
             touched,
             write: async (trx) => {
               if (!(await deleteEntity(trx, row.id))) throw new RecordChanged();
+              await fileEntityVersion(trx, row, nowTimestamp(), 'delete');
               await this.onChange(trx, { kind: 'deleted', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
             },
           });
@@ -286,6 +305,7 @@ export class EntityService {
           touched,
           write: async (trx) => {
             if (!(await updateEntity(trx, row.id, row.revision, { lastUpdated, document, elementSeq: row.elementSeq, passwordHistory: row.passwordHistory }))) throw new RecordChanged();
+            await fileEntityVersion(trx, row, nowTimestamp(), 'write');
             await this.onChange(trx, { kind: 'updated', entityTypeId: current.type.id, entityId: row.id, uuid: row.uuid });
           },
         });
@@ -301,22 +321,48 @@ export class EntityService {
    */
   private async commit<T>(caller: EntityCaller, loaded: LoadedEntityType, prepare: (trx: Transaction<Database>) => Promise<{ touched: ReadonlySet<string>; apply: () => Promise<T> }>): Promise<T> {
     // Read before the transaction: SQLite has one connection, which the transaction holds.
-    const schema = await this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('write', caller.withToken));
+    const schema = await this.writeSchema(caller, loaded);
+    return this.withinType(loaded, async (trx) => {
+      const { touched, apply } = await prepare(trx);
+      checkWritable(schema, touched);
+      return apply();
+    });
+  }
+
+  /** The caller's write access schema for the type (null: full access). */
+  writeSchema(caller: EntityCaller, loaded: LoadedEntityType): Promise<AccessSchema | null> {
+    return this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('write', caller.withToken));
+  }
+
+  /**
+   * One transaction over records of a type whose schema cannot change meanwhile: the type row is
+   * share-locked and must still be the version `loaded` was computed from (else StaleEntityType, which
+   * `retrying` answers by reloading). Unique-index violations become the API's `unique_violation`.
+   */
+  async withinType<T>(loaded: LoadedEntityType, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     try {
       return await this.ctx.store.db.transaction().execute(async (trx) => {
         // The schema this write was computed with must still be the type's (see EntityTypeService).
         const updatedAt = await lockEntityType(trx, this.ctx.store.engine, loaded.type.id, 'share');
         if (updatedAt !== loaded.type.updatedAt) throw new StaleEntityType();
-        const { touched, apply } = await prepare(trx);
-        checkWritable(schema, touched);
-        return await apply();
+        return await fn(trx);
       });
     } catch (err) {
-      const violated = uniqueViolationOf(err, loaded.type.id, loaded.type.attrDefs);
-      if (violated === 'uuid') throw new DataError(300, 'could not create the record; try again');
-      if (violated) throw new DataError(361, `Attempted to update a duplicate value: ${violated.path}`, violated.path);
-      throw err;
+      throw this.uniqueViolation(err, loaded) ?? err;
     }
+  }
+
+  /** A unique-index violation as the API's error (null for any other error). */
+  uniqueViolation(err: unknown, loaded: LoadedEntityType): DataError | null {
+    const violated = uniqueViolationOf(err, loaded.type.id, loaded.type.attrDefs);
+    if (violated === 'uuid') return new DataError(361, 'Attempted to update a duplicate value: /uuid', '/uuid');
+    if (violated) return new DataError(361, `Attempted to update a duplicate value: ${violated.path}`, violated.path);
+    return null;
+  }
+
+  /** Tells the change hook (webhooks) about a change, inside the transaction that made it. */
+  notify(trx: Transaction<Database>, change: EntityChange): Promise<void> {
+    return this.onChange(trx, change);
   }
 
   /**

@@ -19,6 +19,7 @@ import { appendAudit } from '../store/repositories/audit-log.js';
 import { bumpEpoch } from '../store/repositories/cache-epochs.js';
 import { entityPage, rewriteDocument } from '../store/repositories/entities.js';
 import { deleteEntityType, findEntityType, lockEntityType, insertEntityType, listEntityTypes, updateEntityType, type EntityType, type PasswordSettings, type StoredRule } from '../store/repositories/entity-types.js';
+import { fileEntityTypeVersion } from '../store/repositories/entity-versions.js';
 import type { Database } from '../store/schema.js';
 import type { Actor } from './api-clients.js';
 
@@ -157,6 +158,11 @@ export class EntityTypeService {
         // Strictly later than the old value, so that writers comparing it always notice the change.
         const now = laterThan(nowTimestamp(), type.updatedAt);
         const { result, before, after } = await fn(trx, type, now);
+        // The schema this change replaced, for /versions/entityType.
+        const changed = await findEntityType(trx, actor.applicationId, name);
+        if (changed && (JSON.stringify(changed.attrDefs) !== JSON.stringify(type.attrDefs) || JSON.stringify(changed.rules) !== JSON.stringify(type.rules))) {
+          await fileEntityTypeVersion(trx, type.id, type, now);
+        }
         await appendAudit(trx, { at: now, applicationId: actor.applicationId, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: `entity_type:${name}`, before, after });
         return result;
       });

@@ -86,6 +86,23 @@ function withStatementCache(conn: SqliteDatabase): KyselySqliteDatabase {
   };
 }
 
+/** A query ran past the deadline its caller set, and was stopped. */
+export class QueryTimeout extends Error {
+  override name = 'QueryTimeout';
+}
+
+/**
+ * SQLite runs a statement to its end in this thread, with nothing to interrupt it; a query with a
+ * deadline calls idcloud_deadline(<epoch ms>) from its WHERE clause, which throws once the time
+ * has passed and so stops the statement (see deadlineCheck).
+ */
+function registerDeadline(conn: SqliteDatabase): void {
+  conn.function('idcloud_deadline', { deterministic: false }, (deadline: unknown) => {
+    if (Date.now() > Number(deadline)) throw new QueryTimeout('the query ran past its deadline');
+    return 1;
+  });
+}
+
 export function storeTarget(databaseUrl: string | null, dataDir: string): StoreTarget {
   return databaseUrl ? { engine: 'postgres', url: databaseUrl } : { engine: 'sqlite', file: join(dataDir, 'idcloud.db') };
 }
@@ -206,6 +223,7 @@ export function openStore(target: StoreTarget): Store {
     conn.pragma('foreign_keys = ON');
     // Another process (the CLI while the server runs) may hold the write lock briefly.
     conn.pragma('busy_timeout = 5000');
+    registerDeadline(conn);
     const db = new Kysely<Database>({ dialect: new IdcloudSqliteDialect({ database: withStatementCache(conn) }) });
     return { db, engine: 'sqlite', location, close: () => db.destroy() };
   }

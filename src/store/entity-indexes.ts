@@ -6,15 +6,23 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { ATTRIBUTE_NAME, RESERVED_ATTRIBUTE_NAMES, type AttributeDefinition } from '../domain/schema/attribute-definition.js';
+import { foldCase } from '../domain/filter/check.js';
 import type { Engine } from './database.js';
 import type { Database } from './schema.js';
+
+/**
+ * How a value is held in an index and compared: text in code point order (case-folded or not),
+ * numbers by value, booleans as themselves. The same on both engines, so that filters, sorting and
+ * unique indexes agree between SQLite and PostgreSQL.
+ */
+export type ExpressionKind = 'text' | 'text-ci' | 'number' | 'boolean';
 
 export interface IndexedAttribute {
   /** slash path, e.g. /primaryAddress/zip */
   path: string;
   names: string[];
   unique: boolean;
-  caseInsensitive: boolean;
+  kind: ExpressionKind;
   indexName: string;
 }
 
@@ -23,25 +31,50 @@ function safeNames(names: readonly string[]): string[] {
   return [...names];
 }
 
-/** The attribute's value inside `entities.document` as SQL: text on PostgreSQL, the JSON scalar on SQLite. */
-export function attributeExpression(engine: Engine, names: readonly string[], caseInsensitive: boolean): RawBuilder<unknown> {
-  const parts = safeNames(names);
-  const raw = engine === 'sqlite' ? `json_extract(document, '$.${parts.join('.')}')` : `(document::jsonb #>> '{${parts.join(',')}}')`;
-  return sql.raw(caseInsensitive ? `lower(${raw})` : raw);
-}
-
 /**
- * A lookup value in the form the expression yields on this engine, folded by the database's own
- * lower() when the expression is (so the two sides fold alike on each engine).
+ * The value at `names` below `base` (SQL text of a JSON document: `document` itself, or an element of
+ * a plural in a filter's sub-query) as SQL of the given kind. SQLite's json_extract yields typed
+ * values and BINARY order; on PostgreSQL text is taken in the "C" collation (code point order, and an
+ * ASCII-only lower()), numbers as numeric, booleans as their text.
  */
-export function expressionValue(engine: Engine, value: string | number | boolean, caseInsensitive: boolean): RawBuilder<unknown> {
-  let v: string | number = typeof value === 'boolean' ? (engine === 'sqlite' ? Number(value) : String(value)) : value;
-  if (engine === 'postgres') v = String(v);
-  return caseInsensitive && typeof v === 'string' ? sql`lower(${v})` : sql`${v}`;
+export function valueExpression(engine: Engine, base: string, names: readonly string[], kind: ExpressionKind): string {
+  const parts = safeNames(names);
+  if (engine === 'sqlite') {
+    const raw = `json_extract(${base}, '$.${parts.join('.')}')`;
+    return kind === 'text-ci' ? `lower(${raw})` : raw;
+  }
+  const raw = `(${base} #>> '{${parts.join(',')}}')`;
+  if (kind === 'text') return `(${raw} collate "C")`;
+  if (kind === 'text-ci') return `lower(${raw} collate "C")`;
+  if (kind === 'number') return `(${raw}::numeric)`;
+  return raw;
 }
 
+/** The root document of an entity row, as valueExpression's base. */
+export const documentBase = (engine: Engine): string => (engine === 'sqlite' ? 'document' : 'document::jsonb');
+
+/** The attribute's value inside `entities.document`: the expression of its index, and of lookups that use it. */
+export function attributeExpression(engine: Engine, names: readonly string[], kind: ExpressionKind): RawBuilder<unknown> {
+  return sql.raw(valueExpression(engine, documentBase(engine), names, kind));
+}
+
+/** A value in the form the expression of `kind` yields on this engine (case folded in JS, as the expression folds: ASCII only). */
+export function expressionValue(engine: Engine, value: string | number | boolean, kind: ExpressionKind): string | number {
+  if (typeof value === 'boolean') return engine === 'sqlite' ? Number(value) : String(value);
+  if (kind === 'text-ci' && typeof value === 'string') return foldCase(value);
+  return value;
+}
+
+/** The expression kind an attribute definition calls for. */
+export function expressionKind(def: AttributeDefinition): ExpressionKind {
+  if (def.type === 'boolean') return 'boolean';
+  if (def.type === 'integer' || def.type === 'decimal') return 'number';
+  return def.type === 'string' && def['case-sensitive'] !== true ? 'text-ci' : 'text';
+}
+
+// The `v2` marks the typed expressions; indexes named without it are replaced on the next sync.
 const indexName = (entityTypeId: number, kind: 'u' | 'q', path: string): string =>
-  `ent_${entityTypeId}_${kind}_${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
+  `ent_${entityTypeId}_${kind}_${createHash('sha256').update(`${path}|v2`).digest('hex').slice(0, 12)}`;
 
 /** The indexes an entity type's attr_defs call for: top-level attributes and children of objects (not of plurals). */
 export function indexedAttributes(entityTypeId: number, attrDefs: readonly AttributeDefinition[]): IndexedAttribute[] {
@@ -56,8 +89,8 @@ export function indexedAttributes(entityTypeId: number, attrDefs: readonly Attri
       const query = d.features?.includes('query') === true;
       if (!unique && !query) continue;
       const path = `/${here.join('/')}`;
-      const caseInsensitive = d.type === 'string' && d['case-sensitive'] !== true;
-      out.push({ path, names: here, unique, caseInsensitive, indexName: indexName(entityTypeId, unique ? 'u' : 'q', `${path}|${caseInsensitive ? 'ci' : 'cs'}`) });
+      const kind = expressionKind(d);
+      out.push({ path, names: here, unique, kind, indexName: indexName(entityTypeId, unique ? 'u' : 'q', `${path}|${kind}`) });
     }
   };
   walk(attrDefs, []);
@@ -75,7 +108,7 @@ async function existingIndexes(db: Kysely<Database>, engine: Engine, entityTypeI
 
 /** Records that share a value of a would-be unique attribute (for the error that refuses the constraint). */
 export async function findDuplicates(db: Kysely<Database>, engine: Engine, entityTypeId: number, attr: IndexedAttribute, limit = 20): Promise<{ id: number; uuid: string }[]> {
-  const expr = attributeExpression(engine, attr.names, attr.caseInsensitive);
+  const expr = attributeExpression(engine, attr.names, attr.kind);
   const rows = await sql<{ id: number; uuid: string }>`
     select e.id, e.uuid from entities e
     where e.entity_type_id = ${entityTypeId} and ${expr} in (
@@ -107,9 +140,11 @@ export async function syncEntityIndexes(db: Kysely<Database>, engine: Engine, en
   for (const name of have) if (!wanted.some((w) => w.indexName === name)) await sql`drop index ${sql.id(name)}`.execute(db);
   for (const attr of wanted) {
     if (have.includes(attr.indexName)) continue;
-    const expr = attributeExpression(engine, attr.names, attr.caseInsensitive);
+    const expr = attributeExpression(engine, attr.names, attr.kind);
     const unique = attr.unique ? sql.raw('unique ') : sql.raw('');
-    await sql`create ${unique}index ${sql.id(attr.indexName)} on entities (${expr}) where entity_type_id = ${sql.lit(entityTypeId)}`.execute(db);
+    // Nulls first on PostgreSQL too (its default is last), so the index also serves sorted finds.
+    const nulls = sql.raw(engine === 'postgres' ? ' nulls first' : '');
+    await sql`create ${unique}index ${sql.id(attr.indexName)} on entities ((${expr})${nulls}) where entity_type_id = ${sql.lit(entityTypeId)}`.execute(db);
   }
 }
 

@@ -48,6 +48,28 @@ export interface EntitiesTable {
   password_history: string | null;
 }
 
+export interface EntityVersionsTable {
+  id: Generated<number>;
+  entity_type_id: number;
+  entity_id: number;
+  uuid: string;
+  revision: number;
+  created: string;
+  last_updated: string;
+  document: string;
+  /** stored timestamp: when this state was replaced or deleted */
+  valid_to: string;
+  ended_by: 'write' | 'delete';
+}
+
+export interface EntityTypeVersionsTable {
+  id: Generated<number>;
+  entity_type_id: number;
+  attr_defs: string;
+  rules: string;
+  valid_to: string;
+}
+
 export interface AccessSchemasTable {
   entity_type_id: number;
   client_id: string;
@@ -141,6 +163,8 @@ export interface Database {
   auth_throttle: AuthThrottleTable;
   settings: SettingsTable;
   entities: EntitiesTable;
+  entity_versions: EntityVersionsTable;
+  entity_type_versions: EntityTypeVersionsTable;
   access_schemas: AccessSchemasTable;
   user_tokens: UserTokensTable;
 }

@@ -7,6 +7,7 @@ import { accessOperations, oauthTokenRoute, publicAccessOperations } from './acc
 import { auditOperations } from './audit.js';
 import { clientOperations } from './clients.js';
 import { entityOperations } from './entities.js';
+import { entitySearchOperations } from './entity-search.js';
 import { entityTypeOperations } from './entity-types.js';
 import { publicRegistrationRoute, registrationErrorHandler, registrationRoute } from './operation.js';
 import { registerFormParsers } from './params.js';
@@ -15,7 +16,7 @@ import { settingsOperations } from './settings.js';
 export async function registrationApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerFormParsers(app);
   registrationErrorHandler(app);
-  const operations = [...entityOperations(), ...entityTypeOperations(), ...accessOperations(), ...clientOperations(), ...settingsOperations(), ...auditOperations()];
+  const operations = [...entityOperations(), ...entitySearchOperations(), ...entityTypeOperations(), ...accessOperations(), ...clientOperations(), ...settingsOperations(), ...auditOperations()];
   for (const op of operations) registrationRoute(app, ctx, op);
   for (const op of publicAccessOperations()) publicRegistrationRoute(app, ctx, op);
   oauthTokenRoute(app, ctx);

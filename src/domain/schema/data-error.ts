@@ -2,7 +2,7 @@
 // input, so every caller can turn it into the API's own error without guessing.
 import type { ErrorCode } from '../error-codes.js';
 
-export type DataErrorCode = Extract<ErrorCode, 100 | 200 | 201 | 222 | 223 | 232 | 233 | 234 | 300 | 310 | 320 | 330 | 340 | 341 | 342 | 350 | 360 | 361 | 362 | 363>;
+export type DataErrorCode = Extract<ErrorCode, 100 | 200 | 201 | 222 | 223 | 232 | 233 | 234 | 300 | 310 | 320 | 330 | 340 | 341 | 342 | 350 | 360 | 361 | 362 | 363 | 485 | 504>;
 
 export class DataError extends Error {
   override name = 'DataError';

@@ -8,6 +8,7 @@ import { initial } from './0001-initial.js';
 import { changeTrackingAndThrottle } from './0002-change-tracking-and-throttle.js';
 import { settings } from './0003-settings.js';
 import { entities } from './0004-entities.js';
+import { entityHistoryAndSearch } from './0005-entity-history-and-search.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, EngineMigration> = {
   '0002-change-tracking-and-throttle': changeTrackingAndThrottle,
   '0003-settings': settings,
   '0004-entities': entities,
+  '0005-entity-history-and-search': entityHistoryAndSearch,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

@@ -1,7 +1,7 @@
 // Entity records: one row each, the reserved attributes as columns and the rest as a JSON document.
-import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../database.js';
-import { attributeExpression, expressionValue } from '../entity-indexes.js';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { QueryTimeout, type Engine } from '../database.js';
+import { attributeExpression, expressionValue, type ExpressionKind } from '../entity-indexes.js';
 import type { Database } from '../schema.js';
 
 export interface EntityRow {
@@ -21,7 +21,7 @@ export interface EntityRow {
 export type EntitySelector =
   | { by: 'id'; id: number }
   | { by: 'uuid'; uuid: string }
-  | { by: 'attribute'; names: string[]; value: string | number | boolean; caseInsensitive: boolean };
+  | { by: 'attribute'; names: string[]; value: string | number | boolean; kind: ExpressionKind };
 
 interface Row {
   id: number;
@@ -55,7 +55,7 @@ export async function findEntity(db: Kysely<Database>, engine: Engine, entityTyp
   let q = db.selectFrom('entities').selectAll().where(sql<boolean>`entity_type_id = ${sql.lit(entityTypeId)}`);
   if (selector.by === 'id') q = q.where('id', '=', selector.id);
   else if (selector.by === 'uuid') q = q.where('uuid', '=', selector.uuid);
-  else q = q.where(attributeExpression(engine, selector.names, selector.caseInsensitive), '=', expressionValue(engine, selector.value, selector.caseInsensitive));
+  else q = q.where(attributeExpression(engine, selector.names, selector.kind), '=', expressionValue(engine, selector.value, selector.kind));
   if (forUpdate && engine === 'postgres') q = q.forUpdate();
   // Every selector names a unique column or index; a bound LIMIT would double SQLite's cost of this query.
   const row = await q.executeTakeFirst();
@@ -80,6 +80,52 @@ export async function insertEntity(
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+export interface NewEntity {
+  uuid: string;
+  /** stored timestamp form */
+  created: string;
+  lastUpdated: string;
+  document: Record<string, unknown>;
+  elementSeq: number;
+  passwordHistory: string[] | null;
+}
+
+/** Inserts records in one statement; answers their ids in the order given. */
+export async function insertEntities(db: Kysely<Database>, entityTypeId: number, rows: readonly NewEntity[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const inserted = await db
+    .insertInto('entities')
+    .values(rows.map((r) => ({
+      entity_type_id: entityTypeId,
+      uuid: r.uuid,
+      created: r.created,
+      last_updated: r.lastUpdated,
+      document: JSON.stringify(r.document),
+      element_seq: r.elementSeq,
+      password_history: r.passwordHistory === null ? null : JSON.stringify(r.passwordHistory),
+    })))
+    .returning(['id', 'uuid'])
+    .execute();
+  // RETURNING order is not promised by SQL; match by uuid.
+  const ids = new Map(inserted.map((r) => [r.uuid, Number(r.id)]));
+  return rows.map((r) => ids.get(r.uuid) ?? 0);
+}
+
+/** Deletes records by id; answers how many went. */
+export async function deleteEntities(db: Kysely<Database>, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db.deleteFrom('entities').where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Whole rows of the given ids, locked for the transaction on PostgreSQL. */
+export async function entitiesById(db: Kysely<Database>, engine: Engine, ids: readonly number[]): Promise<EntityRow[]> {
+  if (ids.length === 0) return [];
+  let q = db.selectFrom('entities').selectAll().where('id', 'in', ids);
+  if (engine === 'postgres') q = q.forUpdate();
+  return (await q.execute()).map(toEntity);
 }
 
 /**
@@ -122,4 +168,90 @@ export async function entityPage(db: Kysely<Database>, entityTypeId: number, aft
 export async function rewriteDocument(db: Kysely<Database>, id: number, document: Record<string, unknown>): Promise<void> {
   // A new revision, so that a record write computed from the old document starts again.
   await db.updateTable('entities').set((eb) => ({ document: JSON.stringify(document), revision: eb('revision', '+', 1) })).where('id', '=', id).execute();
+}
+
+/** A search over one entity type's records (entity.find / entity.count). */
+export interface EntitySearch {
+  entityTypeId: number;
+  /** filterSql output; null = every record */
+  where: RawBuilder<SqlBool> | null;
+  /** sortSql output; null = no order (the cheapest) */
+  order?: RawBuilder<unknown>[] | null;
+  limit?: number;
+  offset?: number;
+  /** epoch milliseconds after which the database stops the query (QueryTimeout) */
+  deadline: number;
+}
+
+function isTimeout(err: unknown): boolean {
+  if (err instanceof QueryTimeout) return true;
+  const e = err as { code?: unknown; name?: unknown } | null;
+  // 57014 query_canceled: PostgreSQL's statement_timeout.
+  return typeof e === 'object' && e !== null && (e.code === '57014' || e.name === 'QueryTimeout');
+}
+
+/**
+ * Runs a read with a deadline. SQLite: the WHERE clause calls idcloud_deadline now and then (about
+ * one row in 1024 examined, so the check costs little). PostgreSQL: statement_timeout, set for this
+ * one query on its connection (`begin; set local` in one round trip).
+ */
+async function withDeadline<T>(db: Kysely<Database>, engine: Engine, deadline: number, run: (db: Kysely<Database>, check: RawBuilder<SqlBool> | null) => Promise<T>): Promise<T> {
+  try {
+    if (engine === 'sqlite') return await run(db, sql<SqlBool>`(random() & 1023 <> 0 or idcloud_deadline(${deadline}))`);
+    const ms = Math.max(1, Math.ceil(deadline - Date.now()));
+    if (db.isTransaction) {
+      // Inside a caller's transaction (bulk delete): the deadline covers this query, then goes.
+      await sql.raw(`set local statement_timeout = ${ms}`).execute(db);
+      const result = await run(db, null);
+      await sql.raw('set local statement_timeout to default').execute(db);
+      return result;
+    }
+    return await db.connection().execute(async (conn) => {
+      await sql.raw(`begin; set local statement_timeout = ${ms}`).execute(conn);
+      try {
+        const result = await run(conn, null);
+        await sql.raw('commit').execute(conn);
+        return result;
+      } catch (err) {
+        await sql.raw('rollback').execute(conn);
+        throw err;
+      }
+    });
+  } catch (err) {
+    if (isTimeout(err)) throw new QueryTimeout('the query ran past its deadline');
+    throw err;
+  }
+}
+
+function searchBase(db: Kysely<Database>, s: EntitySearch, check: RawBuilder<SqlBool> | null) {
+  // The type id is a literal so that the per-type partial indexes apply.
+  let q = db.selectFrom('entities').where(sql<boolean>`entity_type_id = ${sql.lit(s.entityTypeId)}`);
+  if (s.where) q = q.where(s.where);
+  if (check) q = q.where(check);
+  return q;
+}
+
+export async function searchEntities(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<EntityRow[]> {
+  return withDeadline(db, engine, s.deadline, async (conn, check) => {
+    let q = searchBase(conn, s, check).selectAll();
+    for (const term of s.order ?? []) q = q.orderBy(term);
+    if (s.limit !== undefined) q = q.limit(s.limit);
+    if (s.offset) q = q.offset(s.offset);
+    return (await q.execute()).map(toEntity);
+  });
+}
+
+export async function countEntities(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<number> {
+  return withDeadline(db, engine, s.deadline, async (conn, check) => {
+    const row = await searchBase(conn, s, check).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  });
+}
+
+/** Ids and uuids of the records a search matches, in id order (for bulk deletes). */
+export async function matchingEntityIds(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<{ id: number; uuid: string }[]> {
+  return withDeadline(db, engine, s.deadline, async (conn, check) => {
+    const rows = await searchBase(conn, s, check).select(['id', 'uuid']).orderBy('id').execute();
+    return rows.map((r) => ({ id: Number(r.id), uuid: r.uuid }));
+  });
 }
