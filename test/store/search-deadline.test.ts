@@ -1,0 +1,51 @@
+// A search that runs past its deadline is stopped by the database, on both engines, and the
+// connection is fine afterwards.
+import { sql, type SqlBool } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareStorage, type PreparedStorage } from '../../src/setup/storage.js';
+import { QueryTimeout } from '../../src/store/database.js';
+import { countEntities, insertEntities, searchEntities } from '../../src/store/repositories/entities.js';
+import { insertEntityType } from '../../src/store/repositories/entity-types.js';
+import { ENGINES } from '../helpers/engines.js';
+import { createTestEnvironment, type TestEnvironment } from '../helpers/server.js';
+
+const NOW = '2026-01-01T00:00:00.000000Z';
+
+describe.each(ENGINES)('search deadlines on %s', (engine) => {
+  let env: TestEnvironment;
+  let storage: PreparedStorage;
+  let typeId = 0;
+  beforeAll(async () => {
+    env = await createTestEnvironment(engine);
+    storage = await prepareStorage(env.config, {});
+    const db = storage.store.db;
+    await db.insertInto('customers').values({ id: 'c', name: 'c', created_at: NOW }).execute();
+    await db.insertInto('applications').values({ id: 'app', customer_id: 'c', name: 'a', created_at: NOW }).execute();
+    typeId = await insertEntityType(db, { applicationId: 'app', name: 't', attrDefs: [], now: NOW });
+    // Enough rows that SQLite's sampled deadline check (about one row in 1024) surely runs.
+    for (let start = 0; start < 20_000; start += 1000) {
+      await insertEntities(db, typeId, Array.from({ length: 1000 }, () => ({ uuid: crypto.randomUUID(), created: NOW, lastUpdated: NOW, document: { n: 1 }, elementSeq: 0, passwordHistory: null })));
+    }
+  });
+  afterAll(async () => {
+    await storage.store.close();
+    await env.dispose();
+  });
+
+  // On PostgreSQL a row-by-row sleep makes the query slow for certain; SQLite gets a deadline already past.
+  const slow = engine === 'postgres' ? sql<SqlBool>`(select true from pg_sleep(0.001 * (entities.id - entities.id + 1)))` : null;
+
+  it('stops a search at its deadline with QueryTimeout', async () => {
+    const deadline = engine === 'postgres' ? Date.now() + 50 : Date.now() - 1;
+    await expect(searchEntities(storage.store.db, engine, { entityTypeId: typeId, where: slow, deadline })).rejects.toBeInstanceOf(QueryTimeout);
+    await expect(countEntities(storage.store.db, engine, { entityTypeId: typeId, where: slow, deadline })).rejects.toBeInstanceOf(QueryTimeout);
+  });
+
+  it('runs the same search to the end within its deadline, on a connection left in good order', async () => {
+    expect(await countEntities(storage.store.db, engine, { entityTypeId: typeId, where: null, deadline: Date.now() + 30_000 })).toBe(20_000);
+    const rows = await searchEntities(storage.store.db, engine, { entityTypeId: typeId, where: null, limit: 3, deadline: Date.now() + 30_000 });
+    expect(rows).toHaveLength(3);
+    // The timeout was local to its query: a slow statement outside searches is not cut short.
+    if (engine === 'postgres') await sql`select pg_sleep(0.1)`.execute(storage.store.db);
+  });
+});
