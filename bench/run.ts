@@ -4,6 +4,7 @@
 // settings (BENCH_* variables, an unknown scenario name, a broken scenario registry).
 import { writeFileSync } from 'node:fs';
 import { killChildrenNow, runBenchmark, ScenarioError, selectScenarios, SettingsError, settingsFromEnv, type BenchSettings } from './harness.js';
+import { formatDataFigures, runDataSuite, type DataFigure } from './data-suite.js';
 import { formatReport } from './report.js';
 import { scenarios } from './scenarios.js';
 
@@ -11,11 +12,25 @@ function err(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** BENCH_USERS: users in the data suite's generated set (default 1,000,000; 0 skips the suite). */
+function usersFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 1_000_000;
+  const n = Number(raw.trim());
+  if (!Number.isInteger(n) || n < 0 || n > 100_000_000) throw new SettingsError(`BENCH_USERS must be a whole number from 0 to 100000000, got "${raw}"`);
+  return n;
+}
+
 async function main(): Promise<number> {
   let settings: BenchSettings;
+  let users: number;
   try {
     settings = settingsFromEnv(process.env);
-    selectScenarios(scenarios, settings.only);
+    // `data` names the data suite (bench/data-suite.ts), not an HTTP scenario.
+    const wantsData = settings.only === null || settings.only.includes('data');
+    const httpOnly = settings.only?.filter((n) => n !== 'data') ?? null;
+    users = wantsData ? usersFromEnv(process.env.BENCH_USERS) : 0;
+    settings = { ...settings, only: httpOnly };
+    if (httpOnly === null || httpOnly.length > 0) selectScenarios(scenarios, settings.only);
   } catch (e) {
     if (e instanceof SettingsError || e instanceof ScenarioError) {
       err(`bench: ${e.message}`);
@@ -34,14 +49,22 @@ async function main(): Promise<number> {
     });
   }
 
-  const report = await runBenchmark({ settings, scenarios, progress: (line) => err(`bench: ${line}`) });
-  process.stdout.write(formatReport(report));
+  const runHttp = settings.only === null || settings.only.length > 0;
+  const report = runHttp ? await runBenchmark({ settings, scenarios, progress: (line) => err(`bench: ${line}`) }) : null;
+  if (report) process.stdout.write(formatReport(report));
+  const data: DataFigure[] = [];
+  if (users > 0) {
+    const progress = (line: string): void => err(`bench: data: ${line}`);
+    data.push(...(await runDataSuite({ users, databaseUrl: null, progress })));
+    if (settings.databaseUrl !== null) data.push(...(await runDataSuite({ users, databaseUrl: settings.databaseUrl, progress })));
+    process.stdout.write(formatDataFigures(users, data));
+  }
   const jsonFile = process.env.BENCH_JSON?.trim();
   if (jsonFile) {
-    writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(jsonFile, `${JSON.stringify({ ...report, data }, null, 2)}\n`);
     err(`bench: wrote ${jsonFile}`);
   }
-  return report.ok ? 0 : 1;
+  return report === null || report.ok ? 0 : 1;
 }
 
 main().then(

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The idcloud command: serve | init | migrate | help | version.
-import { realpathSync } from 'node:fs';
+import { createWriteStream, realpathSync } from 'node:fs';
+import { once } from 'node:events';
+import { CommandError, exportUsers, importUsers } from './cli/import-export.js';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, resolveConfig, SERVER_OPTIONS, type ServerConfig } from './config.js';
@@ -19,7 +21,7 @@ import { findApiClient } from './store/repositories/api-clients.js';
 import { SettingsService } from './services/settings.js';
 import { effectiveSettings, hostedLoginStatus } from './domain/settings.js';
 
-const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'settings', 'help', 'version'] as const;
+const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'settings', 'import', 'export', 'help', 'version'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Exit codes: 2 for a bad command line or configuration, 1 for a failure while running. */
@@ -36,12 +38,17 @@ const SEED_FLAGS = {
 const AUDIT_FLAGS = ['application', 'from', 'to', 'client', 'operation', 'limit'] as const;
 type AuditFilters = Partial<Record<(typeof AUDIT_FLAGS)[number], string>>;
 
+/** Flags of `idcloud import` and `idcloud export`. */
+const IMPORT_FLAGS = ['type', 'application', 'batch', 'failures'] as const;
+const EXPORT_FLAGS = ['type', 'application', 'filter', 'page', 'output'] as const;
+
 export interface ParsedCommandLine {
   command: Command;
   config: ServerConfig;
   seededOwner: SeededOwnerCredentials;
   audit: AuditFilters;
   settingsClient?: string;
+  transfer?: { file?: string; flags: Record<string, string>; restart: boolean; passwordHashes: boolean };
 }
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
@@ -54,10 +61,19 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   for (const [flag, def] of Object.entries(SEED_FLAGS)) options[flag] = { type: def.type };
   if (command === 'audit') for (const flag of AUDIT_FLAGS) options[flag] = { type: 'string' };
   if (command === 'settings') options.client = { type: 'string' };
+  if (command === 'import') {
+    for (const flag of IMPORT_FLAGS) options[flag] = { type: 'string' };
+    options.restart = { type: 'boolean' };
+  }
+  if (command === 'export') {
+    for (const flag of EXPORT_FLAGS) options[flag] = { type: 'string' };
+    options['password-hashes'] = { type: 'boolean' };
+  }
 
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }));
+    ({ values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: command === 'import' }));
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad command line');
   }
@@ -70,7 +86,15 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   for (const flag of AUDIT_FLAGS) if (typeof values[flag] === 'string') audit[flag] = values[flag];
   if (command === 'settings' && typeof values.client !== 'string') throw new UsageError('settings needs --client <client id>');
   const settingsClient = typeof values.client === 'string' ? values.client : undefined;
-  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit, settingsClient };
+  let transfer: ParsedCommandLine['transfer'];
+  if (command === 'import' || command === 'export') {
+    if (command === 'import' && positionals.length !== 1) throw new UsageError('import needs one file: idcloud import users.jsonl --type user');
+    if (typeof values.type !== 'string') throw new UsageError(`${command} needs --type <entity type>`);
+    const flags: Record<string, string> = {};
+    for (const flag of [...IMPORT_FLAGS, ...EXPORT_FLAGS]) if (typeof values[flag] === 'string') flags[flag] = values[flag];
+    transfer = { file: positionals[0], flags, restart: values.restart === true, passwordHashes: values['password-hashes'] === true };
+  }
+  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit, settingsClient, transfer };
 }
 
 export function helpText(): string {
@@ -86,6 +110,10 @@ export function helpText(): string {
     '  settings  --client ID: a client\'s own, inherited and effective settings and its Hosted Login status',
     '  audit     print the audit log as JSON lines, oldest first',
     '            [--application ID] [--from TIME] [--to TIME] [--client ID] [--operation NAME] [--limit N]',
+    '  import    FILE --type NAME: create records from FILE (.jsonl, .ndjson or .csv); resumes after an interruption',
+    '            [--application ID] [--batch N (1000)] [--failures FILE] [--restart]',
+    '  export    --type NAME: print records as JSON lines, in id order',
+    '            [--application ID] [--filter TEXT] [--page N (1000)] [--password-hashes] [--output FILE]',
     '  version   print the version',
     '',
     'Options (flag, environment variable):',
@@ -193,6 +221,41 @@ async function settings(parsed: ParsedCommandLine, clientId: string): Promise<vo
   }
 }
 
+function integerFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value)) throw new UsageError(`--${flag} must be a whole number`);
+  return Number(value);
+}
+
+/** `idcloud import` / `idcloud export`: exit 0 when the job ran (failed records are listed in the failures file). */
+async function transfer(parsed: ParsedCommandLine): Promise<number> {
+  const t = parsed.transfer;
+  if (!t) throw new UsageError(`${parsed.command} needs --type`);
+  const io = { stderr: (text: string) => process.stderr.write(text), tty: process.stderr.isTTY };
+  const { store } = await prepareStorage(parsed.config, process.env);
+  try {
+    if (parsed.command === 'import') {
+      const summary = await importUsers(store, { file: t.file ?? '', type: t.flags.type ?? '', application: t.flags.application, batch: integerFlag(t.flags.batch, 'batch', 1000), failuresFile: t.flags.failures, restart: t.restart }, io);
+      const rate = summary.seconds > 0 ? Math.round((summary.created + summary.alreadyImported) / summary.seconds) : 0;
+      out(`created ${summary.created}, already imported ${summary.alreadyImported}, failed ${summary.failed} in ${summary.seconds.toFixed(1)} s (${rate} records/s)`);
+      if (summary.failuresFile) out(`failed records are listed in ${summary.failuresFile}`);
+      return 0;
+    }
+    const output = t.flags.output === undefined ? process.stdout : createWriteStream(t.flags.output);
+    await exportUsers(store, { type: t.flags.type ?? '', application: t.flags.application, filter: t.flags.filter, page: integerFlag(t.flags.page, 'page', 1000), passwordHashes: t.passwordHashes }, output, io);
+    if (output !== process.stdout) {
+      output.end();
+      await once(output, 'finish');
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof CommandError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ParsedCommandLine;
   try {
@@ -227,6 +290,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'settings':
         await settings(parsed, parsed.settingsClient ?? '');
         return 0;
+      case 'import':
+      case 'export':
+        return await transfer(parsed);
     }
   } catch (err) {
     if (err instanceof UsageError) {
