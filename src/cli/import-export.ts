@@ -17,6 +17,7 @@ import { EntitySearchService } from '../services/entity-search.js';
 import { EntityService, type EntityCaller } from '../services/entities.js';
 import { EntityTypeDirectory, type LoadedEntityType } from '../services/entity-type-directory.js';
 import type { Store } from '../store/database.js';
+import { existingUuids } from '../store/repositories/entities.js';
 import { listApplications } from '../store/repositories/tenancy.js';
 import { Progress } from './progress.js';
 
@@ -315,13 +316,17 @@ export async function importUsers(store: Store, opts: ImportOptions, io: CliIo):
     const valid = batch.filter((r) => r.value !== undefined);
     const given = valid.map((r) => (r.value as Record<string, unknown>).uuid);
     const outcomes = valid.length === 0 ? [] : await services.bulk.bulkCreate(caller, loaded, valid.map((r, i) => ({ ...withoutIds(loaded.type.attrDefs, r.value as Record<string, unknown>), uuid: given[i] ?? importUuid(checkpoint.importId, r.n) })), true);
+    // A unique violation of a record whose uuid this import made may be that record, created by the
+    // run that was interrupted (whichever unique index the database checked first).
+    const ours = outcomes.flatMap((o, i) => ('error' in o && o.error.code === 361 && given[i] === undefined ? [importUuid(checkpoint.importId, valid[i]?.n ?? 0)] : []));
+    const there = await existingUuids(store.db, loaded.type.id, ours);
     const lines: string[] = [];
     for (const r of batch) if (r.problem !== undefined) lines.push(JSON.stringify({ record: r.n, line: r.line, code: 200, error: ERROR_NAMES[200], error_description: r.problem }));
     for (const [i, outcome] of outcomes.entries()) {
       const r = valid[i] as InputRecord;
       if (!('error' in outcome)) {
         checkpoint.created += 1;
-      } else if (outcome.error.code === 361 && outcome.error.attribute === '/uuid' && given[i] === undefined) {
+      } else if (outcome.error.code === 361 && given[i] === undefined && there.has(importUuid(checkpoint.importId, r.n))) {
         // This record was created by the run that was interrupted.
         checkpoint.alreadyImported += 1;
       } else {

@@ -255,3 +255,10 @@ export async function matchingEntityIds(db: Kysely<Database>, engine: Engine, s:
     return rows.map((r) => ({ id: Number(r.id), uuid: r.uuid }));
   });
 }
+
+/** Which of these uuids are records of the type. */
+export async function existingUuids(db: Kysely<Database>, entityTypeId: number, uuids: readonly string[]): Promise<Set<string>> {
+  if (uuids.length === 0) return new Set();
+  const rows = await db.selectFrom('entities').select('uuid').where('entity_type_id', '=', entityTypeId).where('uuid', 'in', uuids).execute();
+  return new Set(rows.map((r) => r.uuid));
+}
