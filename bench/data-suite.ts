@@ -160,9 +160,9 @@ async function rawInsert(t: Target, typeId: number, total: number): Promise<numb
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-/** Mean seconds per call of `fn`, after a warm-up, over at least `minSeconds`. */
-async function timePerCall(fn: (i: number) => unknown, minSeconds = 2): Promise<number> {
-  for (let i = 0; i < 50; i += 1) await fn(i);
+/** Mean seconds per call of `fn` over at least `minSeconds` (after a short warm-up). */
+async function timePerCall(fn: (i: number) => unknown, minSeconds = 1): Promise<number> {
+  for (let i = 0; i < 20; i += 1) await fn(i);
   let calls = 0;
   const started = process.hrtime.bigint();
   let elapsed = 0;
@@ -171,6 +171,14 @@ async function timePerCall(fn: (i: number) => unknown, minSeconds = 2): Promise<
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   }
   return elapsed / calls;
+}
+
+/** Seconds per call of two functions measured in alternating rounds (A B B A A B), so drift hits both alike. */
+async function timeBoth(a: (i: number) => unknown, b: (i: number) => unknown): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  for (const which of [0, 1, 1, 0, 0, 1] as const) times[which].push(await timePerCall(which === 0 ? a : b));
+  const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
+  return [mean(times[0]), mean(times[1])];
 }
 
 /** Runs the data suite on one engine; answers its figures. */
@@ -224,11 +232,24 @@ export async function runDataSuite(settings: DataSettings): Promise<DataFigure[]
 
       const sqlite = store.engine === 'sqlite' ? new SQLite(join(ours.dataDir, 'idcloud.db'), { readonly: true }) : null;
       const client = store.engine === 'postgres' ? new pg.Client({ connectionString: ours.databaseUrl ?? '' }) : null;
+      // Named statements: prepared once on the server, as with the SQLite driver.
+      const names = new Map<string, string>();
+      const named = (text: string): string => {
+        let name = names.get(text);
+        if (name === undefined) names.set(text, (name = `bench_${names.size}`));
+        return name;
+      };
       await client?.connect();
       const typeId = loaded.type.id;
+      const statements = new Map<string, ReturnType<NonNullable<typeof sqlite>['prepare']>>();
       const direct = async (sqliteText: string, pgText: string, params: unknown[]): Promise<unknown[]> => {
-        if (sqlite) return sqlite.prepare(sqliteText).all(...params);
-        const result: pg.QueryResult<Record<string, unknown>> = await (client as pg.Client).query(pgText, params);
+        if (sqlite) {
+          // Prepared once, as a program using the driver directly would.
+          let statement = statements.get(sqliteText);
+          if (!statement) statements.set(sqliteText, (statement = sqlite.prepare(sqliteText)));
+          return statement.all(params);
+        }
+        const result: pg.QueryResult<Record<string, unknown>> = await (client as pg.Client).query({ name: named(pgText), text: pgText, values: params });
         return result.rows;
       };
       const eqSqlite = `select * from entities where entity_type_id = ${typeId} and lower(json_extract(document, '$.email')) = ?`;
@@ -239,16 +260,13 @@ export async function runDataSuite(settings: DataSettings): Promise<DataFigure[]
       if ((await find(`email = '${emailAt(1)}'`, undefined, 100)).results.length !== 1) throw new Error('find by email found nothing');
       if ((await direct(eqSqlite, eqPg, [emailAt(1)])).length !== 1) throw new Error('direct SQL by email found nothing');
 
-      const eqOurs = await timePerCall((i) => find(`email = '${emailAt(i)}'`, undefined, 100));
-      const eqRaw = await timePerCall((i) => direct(eqSqlite, eqPg, [emailAt(i)]));
+      const [eqOurs, eqRaw] = await timeBoth((i) => find(`email = '${emailAt(i)}'`, undefined, 100), (i) => direct(eqSqlite, eqPg, [emailAt(i)]));
       figures.push({ name: `${engine} find, indexed equality (calls/s)`, ours: 1 / eqOurs, reference: 1 / eqRaw, unit: 'calls/s', ratio: eqRaw / eqOurs, goal: '>= 0.5' });
-      const rangeOurs = await timePerCall(() => find(`created >= '${middle}'`, ['created'], 100));
-      const rangeRaw = await timePerCall(() => direct(rangeSqlite, rangePg, [storedMiddle]));
+      const [rangeOurs, rangeRaw] = await timeBoth(() => find(`created >= '${middle}'`, ['created'], 100), () => direct(rangeSqlite, rangePg, [storedMiddle]));
       figures.push({ name: `${engine} find, range + sort_on, 100 rows (calls/s)`, ours: 1 / rangeOurs, reference: 1 / rangeRaw, unit: 'calls/s', ratio: rangeRaw / rangeOurs, goal: '>= 0.5' });
 
       const ids = await store.db.selectFrom('entities').select('id').where('entity_type_id', '=', typeId).orderBy('id').offset(Math.min(users - 1, 100 * 4999)).limit(1).executeTakeFirstOrThrow();
-      const first = await timePerCall(() => find('id > 0', ['id'], 100));
-      const deep = await timePerCall(() => find(`id > ${Number(ids.id)}`, ['id'], 100));
+      const [first, deep] = await timeBoth(() => find('id > 0', ['id'], 100), () => find(`id > ${Number(ids.id)}`, ['id'], 100));
       figures.push({ name: `${engine} paging by id: page 1 vs page 5,000 (ms)`, ours: deep * 1000, reference: first * 1000, unit: 'ms', ratio: first / deep, goal: 'within 2x (>= 0.5)' });
       sqlite?.close();
       await client?.end();

@@ -131,14 +131,21 @@ export class EntityService {
 
   /** The one place record data leaves the service: rendered, then cut to the caller's read access schema. */
   async present(loaded: LoadedEntityType, row: EntityRow, caller: EntityCaller): Promise<Doc> {
-    const record = renderRecord(loaded.model, row.document, {
-      id: row.id,
-      uuid: row.uuid,
-      created: storedToRecordTimestamp(row.created),
-      lastUpdated: storedToRecordTimestamp(row.lastUpdated),
-    });
+    return (await this.presentAll(loaded, [row], caller))[0] as Doc;
+  }
+
+  /** `present` for many rows of one type (the access schema is looked up once). */
+  async presentAll(loaded: LoadedEntityType, rows: readonly EntityRow[], caller: EntityCaller): Promise<Doc[]> {
     const schema = await this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('read', caller.withToken));
-    return schema ? schema.filterRecord(record) : record;
+    return rows.map((row) => {
+      const record = renderRecord(loaded.model, row.document, {
+        id: row.id,
+        uuid: row.uuid,
+        created: storedToRecordTimestamp(row.created),
+        lastUpdated: storedToRecordTimestamp(row.lastUpdated),
+      });
+      return schema ? schema.filterRecord(record) : record;
+    });
   }
 
   async get(caller: EntityCaller, loaded: LoadedEntityType, ref: RecordRef, options: { attributes?: unknown; attributeName?: string | undefined; password?: { attribute: string; value: string } | undefined; guards?: Guards }): Promise<unknown> {
@@ -152,13 +159,19 @@ export class EntityService {
 
   /** `attributes`: a JSON array of attribute paths; the answer holds just those. */
   pick(loaded: LoadedEntityType, record: Doc, attributes: unknown): Doc {
+    return this.picker(loaded, attributes)(record);
+  }
+
+  /** `pick` checked once, for many records. */
+  picker(loaded: LoadedEntityType, attributes: unknown): (record: Doc) => Doc {
     if (!Array.isArray(attributes) || !attributes.every((a) => typeof a === 'string')) throw invalid('attributes', 'must be a JSON array of attribute names');
     const paths = attributes.map((a: string) => {
       const segments = parseAttributePath(a, 'attributes');
       if (findAttribute(loaded.type.attrDefs, segments) === null) throw new DataError(223, `attribute does not exist: ${formatAttributePath(segments)}`, formatAttributePath(segments));
       return formatAttributePath(segments.map((s) => ({ name: s.name })));
     });
-    return new AccessSchema(paths).filterRecord(record);
+    const schema = new AccessSchema(paths);
+    return (record) => schema.filterRecord(record);
   }
 
   private async checkPassword(loaded: LoadedEntityType, row: EntityRow, attribute: string, value: string): Promise<void> {

@@ -99,11 +99,9 @@ export class EntitySearchService {
       deadline: Date.now() + req.timeoutSeconds * 1000,
     };
     const rows = await this.timed(req.timeoutSeconds, () => searchEntities(this.ctx.store.db, engine, search));
-    const results: Doc[] = [];
-    for (const row of rows) {
-      const record = await this.entities.present(loaded, row, caller);
-      results.push(req.attributes === undefined ? record : this.entities.pick(loaded, record, req.attributes));
-    }
+    const pick = req.attributes === undefined ? null : this.entities.picker(loaded, req.attributes);
+    const records = await this.entities.presentAll(loaded, rows, caller);
+    const results = pick === null ? records : records.map(pick);
     if (!req.showTotalCount) return { results };
     const totalCount = await this.timed(req.timeoutSeconds, () => countEntities(this.ctx.store.db, engine, { ...search, deadline: Date.now() + req.timeoutSeconds * 1000 }));
     return { results, totalCount };
@@ -139,14 +137,12 @@ export class EntitySearchService {
         searchEntities(this.ctx.store.db, engine, { entityTypeId: loaded.type.id, where, order: sortSql(engine, [{ target: idTarget, descending: false }]), limit: options.pageSize, deadline: Date.now() + timeout * 1000 }),
       );
       if (rows.length === 0) return;
-      const records: Doc[] = [];
-      for (const row of rows) {
-        const record = await this.entities.present(loaded, row, caller);
+      const records = await this.entities.presentAll(loaded, rows, caller);
+      for (const [i, row] of rows.entries()) {
         for (const loc of passwords) {
           const hash = getAt(row.document, loc);
-          if (typeof hash === 'string') setAt(record, loc, hash);
+          if (typeof hash === 'string') setAt(records[i] as Doc, loc, hash);
         }
-        records.push(record);
       }
       lastId = rows[rows.length - 1]?.id ?? lastId;
       yield { lastId, records };
