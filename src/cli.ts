@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, resolveConfig, SERVER_OPTIONS, type ServerConfig } from './config.js';
 import { createLogger } from './log.js';
-import { startServer } from './runtime.js';
-import { VERSION } from './server.js';
+import { VERSION } from './version.js';
 import { bootstrapIfEmpty, BootstrapError, type SeededOwnerCredentials } from './setup/bootstrap.js';
 import { prepareStorage } from './setup/storage.js';
 import { MasterKeyError } from './security/master-key.js';
@@ -111,7 +110,7 @@ export function helpText(): string {
     '  audit     print the audit log as JSON lines, oldest first',
     '            [--application ID] [--from TIME] [--to TIME] [--client ID] [--operation NAME] [--limit N]',
     '  import    FILE --type NAME: create records from FILE (.jsonl, .ndjson or .csv); resumes after an interruption',
-    '            [--application ID] [--batch N (1000)] [--failures FILE] [--restart]',
+    '            [--application ID] [--batch N (500)] [--failures FILE] [--restart]',
     '  export    --type NAME: print records as JSON lines, in id order',
     '            [--application ID] [--filter TEXT] [--page N (1000)] [--password-hashes] [--output FILE]',
     '  version   print the version',
@@ -133,6 +132,8 @@ function out(text: string): void {
 
 async function serve(parsed: ParsedCommandLine): Promise<void> {
   const logger = createLogger(parsed.config.logLevel);
+  // Loaded here: the other commands need none of the HTTP server (less memory for import and export).
+  const { startServer } = await import('./runtime.js');
   const server = await startServer(parsed.config, { logger, seededOwner: parsed.seededOwner });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -235,7 +236,7 @@ async function transfer(parsed: ParsedCommandLine): Promise<number> {
   const { store } = await prepareStorage(parsed.config, process.env);
   try {
     if (parsed.command === 'import') {
-      const summary = await importUsers(store, { file: t.file ?? '', type: t.flags.type ?? '', application: t.flags.application, batch: integerFlag(t.flags.batch, 'batch', 1000), failuresFile: t.flags.failures, restart: t.restart }, io);
+      const summary = await importUsers(store, { file: t.file ?? '', type: t.flags.type ?? '', application: t.flags.application, batch: integerFlag(t.flags.batch, 'batch', 500), failuresFile: t.flags.failures, restart: t.restart }, io);
       const rate = summary.seconds > 0 ? Math.round((summary.created + summary.alreadyImported) / summary.seconds) : 0;
       out(`created ${summary.created}, already imported ${summary.alreadyImported}, failed ${summary.failed} in ${summary.seconds.toFixed(1)} s (${rate} records/s)`);
       if (summary.failuresFile) out(`failed records are listed in ${summary.failuresFile}`);

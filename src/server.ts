@@ -9,7 +9,9 @@ import { registrationApi } from './api/registration/index.js';
 import type { AppContext } from './context.js';
 import { newRequestId } from './security/random.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = ctx.logger;
