@@ -340,8 +340,8 @@ describe.each(ENGINES)('permission matrix over HTTP on %s', (engine) => {
     expect(Array.isArray(config.body)).toBe(true);
   });
 
-  it('operations in the matrix that are not implemented yet (entity.find, entity.count) have no route: JSON 404 for every client', async () => {
-    for (const path of ['/entity.find', '/entity.count']) {
+  it('operations in the matrix that are not implemented yet (entity.adopt, entity.attributeValues, versions/entity.list) have no route: JSON 404 for every client', async () => {
+    for (const path of ['/entity.adopt', '/entity.attributeValues', '/versions/entity.list']) {
       for (const name of ['owner', 'direct_access', 'none']) {
         const res = await reg(t, path, {}, { auth: basic(creds(name)) });
         expect(res.status, `${name} ${path}`).toBe(404);
