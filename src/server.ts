@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './api/health/routes.js';
 import { configApi } from './api/config/index.js';
+import { hostedLoginApi } from './api/hosted-login/index.js';
 import { registrationApi } from './api/registration/index.js';
 import type { AppContext } from './context.js';
 import { newRequestId } from './security/random.js';
@@ -73,6 +74,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   healthRoutes(app, ctx);
   await app.register(async (scope) => registrationApi(scope, ctx));
   await app.register(async (scope) => configApi(scope, ctx));
+  await app.register(async (scope) => hostedLoginApi(scope, ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

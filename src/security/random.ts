@@ -16,6 +16,9 @@ export const newClientSecret = (): string => randomString(32);
 /** Application ids are 26 lowercase alphanumerics. */
 export const newApplicationId = (): string => randomString(26);
 export const newUuid = (): string => randomUUID();
+/** OIDC client secrets and configuration access tokens: 64 characters of base64url (384 bits). */
+export const newOidcSecret = (): string => randomBytes(48).toString('base64url');
+export const newConfigToken = (): string => randomBytes(48).toString('base64url');
 const REQUEST_ID_POOL = 4096;
 let requestIdBytes = Buffer.alloc(0);
 let requestIdOffset = 0;

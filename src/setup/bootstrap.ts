@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { defaultUserAttributes, DEFAULT_ENTITY_TYPE_NAME } from '../domain/schema/default-user-type.js';
 import { OPEN_WHITELIST, type Feature } from '../domain/features.js';
-import { newApplicationId, newClientId, newClientSecret, newUuid } from '../security/random.js';
+import { newApplicationId, newClientId, newClientSecret, newOidcSecret, newUuid } from '../security/random.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { nowTimestamp } from '../store/clock.js';
 import type { Database } from '../store/schema.js';
@@ -17,6 +17,7 @@ import { insertEntityType } from '../store/repositories/entity-types.js';
 import { engineOf } from '../store/database.js';
 import { syncEntityIndexes } from '../store/entity-indexes.js';
 import { setMasterKeyCheck } from '../store/repositories/meta.js';
+import { insertOidcClient, insertTokenPolicy } from '../store/repositories/hosted-login.js';
 import { insertApplication, insertCustomer } from '../store/repositories/tenancy.js';
 import { MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_PLAINTEXT } from './storage.js';
 
@@ -38,11 +39,20 @@ export interface BootstrapClient {
   features: Feature[];
 }
 
+/** The Hosted Login configuration client: it gets configuration tokens (`POST /{customer_id}/login/token`). */
+export interface BootstrapConfigurationClient {
+  client_id: string;
+  client_secret: string;
+  token_policy_id: string;
+  allowed_scopes: string[];
+}
+
 export interface BootstrapCredentials {
   customer_id: string;
   application_id: string;
   entity_types: string[];
   clients: { owner: BootstrapClient; login: BootstrapClient };
+  configuration_client: BootstrapConfigurationClient;
   created_at: string;
 }
 
@@ -145,11 +155,36 @@ export async function bootstrapIfEmpty(
       target: applicationId, before: null, after: { customer_id: customerId, application_id: applicationId, entity_types: [DEFAULT_ENTITY_TYPE_NAME] },
     });
 
+    // The configuration client and its "super admin" token policy (seed 004): the way into the
+    // Hosted Login configuration APIs.
+    const configuration: BootstrapConfigurationClient = { client_id: newUuid(), client_secret: newOidcSecret(), token_policy_id: newUuid(), allowed_scopes: ['*:**'] };
+    await insertTokenPolicy(trx, {
+      id: configuration.token_policy_id,
+      customerId,
+      title: 'Configuration token policy created at first start',
+      accessTokenLifetime: 3600,
+      refreshTokenLifetime: 7_776_000,
+      allowedScopes: configuration.allowed_scopes,
+      useAccessJWT: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await insertOidcClient(
+      trx,
+      { id: configuration.client_id, customerId, name: 'Configuration client created at first start', type: 'configuration', redirectURIs: [], loginPolicy: null, tokenPolicy: configuration.token_policy_id, createdAt: now, updatedAt: now },
+      secretBox.seal(configuration.client_secret, `oidc_client:${configuration.client_id}`),
+    );
+    await appendAudit(trx, {
+      at: now, applicationId: null, actorClientId: null, sourceAddress: null, operation: 'bootstrap.configuration_client_created',
+      target: `customer:${customerId}/client:${configuration.client_id}`, before: null, after: { token_policy_id: configuration.token_policy_id, allowed_scopes: configuration.allowed_scopes },
+    });
+
     const credentials: BootstrapCredentials = {
       customer_id: customerId,
       application_id: applicationId,
       entity_types: [DEFAULT_ENTITY_TYPE_NAME],
       clients: { owner, login },
+      configuration_client: configuration,
       created_at: now,
     };
     writeFileAtomically(file, `${JSON.stringify(credentials, null, 2)}\n`);

@@ -26,7 +26,8 @@ export interface IndexedAttribute {
   indexName: string;
 }
 
-function safeNames(names: readonly string[]): string[] {
+/** Attribute names checked against ATTRIBUTE_NAME: the only text of a caller's that is spliced into SQL. */
+export function safeNames(names: readonly string[]): string[] {
   for (const n of names) if (!ATTRIBUTE_NAME.test(n)) throw new Error(`attribute name ${JSON.stringify(n)} cannot be indexed`);
   return [...names];
 }

@@ -6,7 +6,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { ColumnName, Condition, Target } from '../domain/filter/check.js';
 import type { Engine } from './database.js';
-import { documentBase, expressionValue, valueExpression, type ExpressionKind } from './entity-indexes.js';
+import { documentBase, expressionValue, safeNames, valueExpression, type ExpressionKind } from './entity-indexes.js';
 
 const COLUMN_SQL: Record<ColumnName, string> = { id: 'id', uuid: 'uuid', created: 'created', lastUpdated: 'last_updated' };
 const OPERATOR_SQL = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
@@ -27,11 +27,12 @@ export function filterSql(engine: Engine, condition: Condition): RawBuilder<SqlB
       const [hop, ...rest] = hops;
       if (hop === undefined) return leaf(sql.raw(valueExpression(engine, base, target.names, kindOf(target))));
       const alias = `p${aliases++}`;
+      const path = safeNames(hop);
       if (engine === 'sqlite') {
-        const elements = sql.raw(`json_each(${base}, '$.${hop.join('.')}') as ${alias}`);
+        const elements = sql.raw(`json_each(${base}, '$.${path.join('.')}') as ${alias}`);
         return sql<SqlBool>`exists (select 1 from ${elements} where ${nest(`${alias}.value`, rest)})`;
       }
-      const elements = sql.raw(`jsonb_array_elements(${base} #> '{${hop.join(',')}}') as ${alias}(v)`);
+      const elements = sql.raw(`jsonb_array_elements(${base} #> '{${path.join(',')}}') as ${alias}(v)`);
       return sql<SqlBool>`exists (select 1 from ${elements} where ${nest(`${alias}.v`, rest)})`;
     };
     return nest(documentBase(engine), target.plurals);

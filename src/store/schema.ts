@@ -70,6 +70,52 @@ export interface EntityTypeVersionsTable {
   valid_to: string;
 }
 
+export interface TokenPoliciesTable {
+  id: string;
+  customer_id: string;
+  title: string;
+  access_token_lifetime: number;
+  refresh_token_lifetime: number;
+  /** JSON array of scope strings */
+  allowed_scopes: string;
+  use_access_jwt: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OidcClientsTable {
+  id: string;
+  customer_id: string;
+  name: string;
+  type: 'public' | 'confidential' | 'configuration';
+  /** JSON array */
+  redirect_uris: string;
+  login_policy_id: string | null;
+  token_policy_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OidcClientSecretsTable {
+  id: Generated<number>;
+  client_id: string;
+  key_id: string;
+  ciphertext: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface ConfigTokensTable {
+  digest: string;
+  customer_id: string;
+  client_id: string;
+  token_policy_id: string;
+  /** space-separated granted scopes */
+  scopes: string;
+  issued_at: string;
+  expires_at: string;
+}
+
 export interface AccessSchemasTable {
   entity_type_id: number;
   client_id: string;
@@ -164,6 +210,10 @@ export interface Database {
   settings: SettingsTable;
   entities: EntitiesTable;
   entity_versions: EntityVersionsTable;
+  token_policies: TokenPoliciesTable;
+  oidc_clients: OidcClientsTable;
+  oidc_client_secrets: OidcClientSecretsTable;
+  config_tokens: ConfigTokensTable;
   entity_type_versions: EntityTypeVersionsTable;
   access_schemas: AccessSchemasTable;
   user_tokens: UserTokensTable;

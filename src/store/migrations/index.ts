@@ -9,6 +9,7 @@ import { changeTrackingAndThrottle } from './0002-change-tracking-and-throttle.j
 import { settings } from './0003-settings.js';
 import { entities } from './0004-entities.js';
 import { entityHistoryAndSearch } from './0005-entity-history-and-search.js';
+import { hostedLoginConfig } from './0006-hosted-login-config.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, EngineMigration> = {
   '0003-settings': settings,
   '0004-entities': entities,
   '0005-entity-history-and-search': entityHistoryAndSearch,
+  '0006-hosted-login-config': hostedLoginConfig,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

@@ -1,0 +1,163 @@
+// Hosted Login configuration over HTTP (spec hosted-login-api §0, §1, §3.3, §4.7): the token endpoint
+// for configuration clients, token introspection and revocation, and the configuration APIs under
+// `/{customerId}/config/…`, each call authorized by its bearer token's scopes (seed 004).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { requestSegments } from '../../domain/scopes.js';
+import { parseTokenPolicyBody, PolicyBodyError } from '../../domain/token-policy.js';
+import { ConfigRefused, HostedLoginConfigService, TokenRequestRefused, type ConfigBearer } from '../../services/hosted-login-config.js';
+import type { TokenPolicy } from '../../store/repositories/hosted-login.js';
+import { RegistrationError } from '../registration/errors.js';
+import { readParams, registerFormParsers } from '../registration/params.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Basic credentials of an OIDC client (RFC 6749 §2.3.1), or a refusal. */
+function basicClient(request: FastifyRequest): { id: string; secret: string } {
+  const header = request.headers.authorization ?? '';
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  const decoded = m ? Buffer.from(m[1] ?? '', 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) throw new TokenRequestRefused(401, 'invalid_client', 'client authentication failed: send Authorization: Basic with the client id and secret');
+  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+/** Form parameters of a token endpoint call (urlencoded or multipart; credentials never in the URL). */
+async function formOf(ctx: AppContext, request: FastifyRequest): Promise<Map<string, string>> {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
+    throw new TokenRequestRefused(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded or multipart/form-data');
+  }
+  try {
+    const { params, queryKeys } = await readParams(request, ctx.config.bodyLimit);
+    if (queryKeys.size > 0) throw new TokenRequestRefused(400, 'invalid_request', 'parameters go in the body, not in the URL');
+    return params;
+  } catch (err) {
+    if (err instanceof RegistrationError) throw new TokenRequestRefused(400, 'invalid_request', err.description);
+    throw err;
+  }
+}
+
+function tokenRoutes(app: FastifyInstance, ctx: AppContext, service: HostedLoginConfigService): void {
+  app.post('/:customerId/login/token', async (request, reply) => {
+    const { customerId } = request.params as { customerId: string };
+    const client = basicClient(request);
+    const form = await formOf(ctx, request);
+    const grant = form.get('grant_type');
+    if (grant === undefined || grant === '') throw new TokenRequestRefused(400, 'invalid_request', 'grant_type is required');
+    if (grant !== 'client_credentials') throw new TokenRequestRefused(400, 'unsupported_grant_type', `grant_type ${grant} is not supported here; configuration clients use client_credentials`);
+    const issued = await service.issueToken(customerId, client.id, client.secret, form.get('scope') ?? '');
+    void reply.header('cache-control', 'no-store');
+    return {
+      access_token: issued.accessToken,
+      expires_in: issued.expiresIn,
+      token_type: 'Bearer',
+      ...(issued.granted.length > 0 ? { scope: issued.granted.join(' ') } : {}),
+      ...(issued.warnings.length > 0 ? { warnings: issued.warnings } : {}),
+    };
+  });
+
+  app.post('/:customerId/login/token/introspect', async (request) => {
+    const { customerId } = request.params as { customerId: string };
+    const client = basicClient(request);
+    const token = (await formOf(ctx, request)).get('token');
+    if (!token) throw new TokenRequestRefused(400, 'invalid_request', 'token is required');
+    return service.introspect(customerId, client.id, client.secret, token);
+  });
+
+  app.post('/:customerId/login/token/revoke', async (request, reply) => {
+    const { customerId } = request.params as { customerId: string };
+    const client = basicClient(request);
+    const token = (await formOf(ctx, request)).get('token');
+    if (!token) throw new TokenRequestRefused(400, 'invalid_request', 'token is required');
+    await service.revoke(customerId, client.id, client.secret, token);
+    return reply.code(200).send();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration APIs
+// ---------------------------------------------------------------------------------------------
+
+type ConfigHandler = (call: { request: FastifyRequest; reply: FastifyReply; bearer: ConfigBearer; customerId: string; params: Record<string, string> }) => Promise<unknown>;
+
+/**
+ * A configuration API route: a bearer token of this customer whose scopes allow the method on the
+ * path after `/{customerId}/` (401 without a valid token, 403 "Not Authorized" without the scope).
+ */
+function configRoute(app: FastifyInstance, service: HostedLoginConfigService, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: ConfigHandler): void {
+  app.route({
+    method,
+    url,
+    handler: async (request, reply) => {
+      const params = request.params as Record<string, string>;
+      const customerId = params.customerId ?? '';
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+      if (!m) throw new ConfigRefused(401, 'Authentication required.');
+      const bearer = UUID.test(customerId) ? await service.bearer(customerId, m[1] ?? '') : null;
+      if (!bearer) throw new ConfigRefused(401, 'The access token is not valid: it is unknown, expired or revoked.');
+      const path = requestSegments(request.url).slice(1);
+      if (!bearer.scopes.allows(method, path)) throw new ConfigRefused(403, 'Not Authorized');
+      void reply.header('cache-control', 'no-store');
+      return handler({ request, reply, bearer, customerId, params });
+    },
+  });
+}
+
+const policyLink = (p: TokenPolicy): { self: { href: string } } => ({ self: { href: `/${p.customerId}/config/tokenPolicies/${p.id}` } });
+
+function policyBody(p: TokenPolicy): Record<string, unknown> {
+  return {
+    id: p.id,
+    title: p.title,
+    accessTokenLifetime: p.accessTokenLifetime,
+    refreshTokenLifetime: p.refreshTokenLifetime,
+    allowedScopes: p.allowedScopes,
+    useAccessJWT: p.useAccessJWT,
+    _links: policyLink(p),
+  };
+}
+
+function tokenPolicyRoutes(app: FastifyInstance, service: HostedLoginConfigService): void {
+  const actor = (request: FastifyRequest, bearer: ConfigBearer) => ({ customerId: bearer.customerId, clientId: bearer.clientId, address: request.ip });
+  configRoute(app, service, 'GET', '/:customerId/config/tokenPolicies', async ({ customerId }) => {
+    const policies = await service.listTokenPolicies(customerId);
+    return { total: policies.length, _embedded: { tokenPolicies: policies.map((p) => ({ id: p.id, title: p.title, _links: policyLink(p) })) } };
+  });
+  configRoute(app, service, 'POST', '/:customerId/config/tokenPolicies', async ({ request, reply, bearer }) => {
+    const created = await service.createTokenPolicy(actor(request, bearer), parseTokenPolicyBody(request.body));
+    return reply.code(201).send(policyBody(created));
+  });
+  configRoute(app, service, 'GET', '/:customerId/config/tokenPolicies/:id', async ({ customerId, params }) => policyBody(await service.tokenPolicy(customerId, params.id ?? '')));
+  configRoute(app, service, 'PUT', '/:customerId/config/tokenPolicies/:id', async ({ request, bearer, params }) => {
+    const body = request.body as Record<string, unknown> | null;
+    if (body && typeof body === 'object' && body.id !== undefined && body.id !== params.id) throw new ConfigRefused(422, "('id',) does not match the token policy in the path");
+    return policyBody(await service.replaceTokenPolicy(actor(request, bearer), params.id ?? '', parseTokenPolicyBody(body)));
+  });
+  configRoute(app, service, 'DELETE', '/:customerId/config/tokenPolicies/:id', async ({ request, reply, bearer, params }) => {
+    await service.deleteTokenPolicy(actor(request, bearer), params.id ?? '');
+    return reply.code(204).send();
+  });
+}
+
+export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  registerFormParsers(app);
+  const service = new HostedLoginConfigService(ctx);
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof TokenRequestRefused) {
+      if (error.status === 401) void reply.header('www-authenticate', 'Basic realm="idcloud"');
+      return reply.code(error.status).header('cache-control', 'no-store').send({ error: error.error, error_description: error.description });
+    }
+    if (error instanceof ConfigRefused || error instanceof PolicyBodyError) {
+      if (error.status === 401) void reply.header('www-authenticate', 'Bearer realm="idcloud"');
+      return reply.code(error.status).send({ errors: error instanceof ConfigRefused ? error.errors : error.message });
+    }
+    const e = error as { statusCode?: number; message?: string };
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return reply.code(e.statusCode).send({ errors: e.message ?? 'bad request' });
+    request.log.error({ err: error }, 'unexpected error in a Hosted Login configuration call');
+    return reply.code(500).send({ errors: 'Unexpected internal error' });
+  });
+  tokenRoutes(app, ctx, service);
+  tokenPolicyRoutes(app, service);
+  await Promise.resolve();
+}

@@ -1,0 +1,145 @@
+// Hosted Login configuration: token policies, OIDC clients (and their sealed secrets) and
+// configuration access tokens (digests only). Secrets arrive sealed; this layer never sees plaintext.
+import type { Kysely, Selectable } from 'kysely';
+import type { SealedSecret } from '../../security/secret-box.js';
+import type { Database, OidcClientsTable, TokenPoliciesTable } from '../schema.js';
+
+export interface TokenPolicy {
+  id: string;
+  customerId: string;
+  title: string;
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  allowedScopes: string[];
+  useAccessJWT: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OidcClientType = 'public' | 'confidential' | 'configuration';
+
+export interface OidcClient {
+  id: string;
+  customerId: string;
+  name: string;
+  type: OidcClientType;
+  redirectURIs: string[];
+  loginPolicy: string | null;
+  tokenPolicy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toPolicy = (r: Selectable<TokenPoliciesTable>): TokenPolicy => ({
+  id: r.id,
+  customerId: r.customer_id,
+  title: r.title,
+  accessTokenLifetime: Number(r.access_token_lifetime),
+  refreshTokenLifetime: Number(r.refresh_token_lifetime),
+  allowedScopes: JSON.parse(r.allowed_scopes) as string[],
+  useAccessJWT: Number(r.use_access_jwt) === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toClient = (r: Selectable<OidcClientsTable>): OidcClient => ({
+  id: r.id,
+  customerId: r.customer_id,
+  name: r.name,
+  type: r.type,
+  redirectURIs: JSON.parse(r.redirect_uris) as string[],
+  loginPolicy: r.login_policy_id,
+  tokenPolicy: r.token_policy_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const policyRow = (p: TokenPolicy) => ({
+  title: p.title,
+  access_token_lifetime: p.accessTokenLifetime,
+  refresh_token_lifetime: p.refreshTokenLifetime,
+  allowed_scopes: JSON.stringify(p.allowedScopes),
+  use_access_jwt: p.useAccessJWT ? 1 : 0,
+  updated_at: p.updatedAt,
+});
+
+export async function insertTokenPolicy(db: Kysely<Database>, p: TokenPolicy): Promise<void> {
+  await db.insertInto('token_policies').values({ id: p.id, customer_id: p.customerId, created_at: p.createdAt, ...policyRow(p) }).execute();
+}
+
+export async function updateTokenPolicy(db: Kysely<Database>, p: TokenPolicy): Promise<void> {
+  await db.updateTable('token_policies').set(policyRow(p)).where('id', '=', p.id).execute();
+}
+
+export async function deleteTokenPolicy(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('token_policies').where('id', '=', id).execute();
+}
+
+export async function findTokenPolicy(db: Kysely<Database>, customerId: string, id: string): Promise<TokenPolicy | null> {
+  const r = await db.selectFrom('token_policies').selectAll().where('customer_id', '=', customerId).where('id', '=', id).executeTakeFirst();
+  return r ? toPolicy(r) : null;
+}
+
+export async function listTokenPolicies(db: Kysely<Database>, customerId: string): Promise<TokenPolicy[]> {
+  return (await db.selectFrom('token_policies').selectAll().where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute()).map(toPolicy);
+}
+
+export async function insertOidcClient(db: Kysely<Database>, c: OidcClient, secret: SealedSecret | null): Promise<void> {
+  await db
+    .insertInto('oidc_clients')
+    .values({ id: c.id, customer_id: c.customerId, name: c.name, type: c.type, redirect_uris: JSON.stringify(c.redirectURIs), login_policy_id: c.loginPolicy, token_policy_id: c.tokenPolicy, created_at: c.createdAt, updated_at: c.updatedAt })
+    .execute();
+  if (secret) await db.insertInto('oidc_client_secrets').values({ client_id: c.id, key_id: secret.keyId, ciphertext: secret.ciphertext, created_at: c.createdAt, expires_at: null }).execute();
+}
+
+export async function findOidcClient(db: Kysely<Database>, id: string): Promise<OidcClient | null> {
+  const r = await db.selectFrom('oidc_clients').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? toClient(r) : null;
+}
+
+export async function listOidcClients(db: Kysely<Database>, customerId: string): Promise<OidcClient[]> {
+  return (await db.selectFrom('oidc_clients').selectAll().where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute()).map(toClient);
+}
+
+/** The secrets a client may authenticate with now: the current one, and replaced ones still in their grace period. */
+export async function usableOidcSecrets(db: Kysely<Database>, clientId: string, now: string): Promise<SealedSecret[]> {
+  const rows = await db
+    .selectFrom('oidc_client_secrets')
+    .select(['key_id', 'ciphertext'])
+    .where('client_id', '=', clientId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map((r) => ({ keyId: r.key_id, ciphertext: r.ciphertext }));
+}
+
+export interface StoredConfigToken {
+  customerId: string;
+  clientId: string;
+  tokenPolicyId: string;
+  scopes: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export async function insertConfigToken(db: Kysely<Database>, digest: string, t: StoredConfigToken): Promise<void> {
+  await db
+    .insertInto('config_tokens')
+    .values({ digest, customer_id: t.customerId, client_id: t.clientId, token_policy_id: t.tokenPolicyId, scopes: t.scopes, issued_at: t.issuedAt, expires_at: t.expiresAt })
+    .execute();
+}
+
+export async function findConfigToken(db: Kysely<Database>, digest: string): Promise<StoredConfigToken | null> {
+  const r = await db.selectFrom('config_tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+  return r ? { customerId: r.customer_id, clientId: r.client_id, tokenPolicyId: r.token_policy_id, scopes: r.scopes, issuedAt: r.issued_at, expiresAt: r.expires_at } : null;
+}
+
+export async function deleteConfigToken(db: Kysely<Database>, digest: string): Promise<boolean> {
+  const r = await db.deleteFrom('config_tokens').where('digest', '=', digest).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Clients that use a token policy (what keeps it from being deleted). */
+export async function clientsOfTokenPolicy(db: Kysely<Database>, tokenPolicyId: string): Promise<OidcClient[]> {
+  return (await db.selectFrom('oidc_clients').selectAll().where('token_policy_id', '=', tokenPolicyId).orderBy('id').execute()).map(toClient);
+}
