@@ -1,6 +1,9 @@
 // Token policy bodies of the Hosted Login configuration API (spec hosted-login-api §3.3): what a
 // caller may send, checked field by field, with the API's own `{"errors": "…"}` texts. Pure: no I/O.
+import { bodyObject, fieldRequired, PolicyBodyError } from './config-body.js';
 import { parseScope, ScopeSyntaxError, type Scope } from './scopes.js';
+
+export { PolicyBodyError };
 
 /** The user scopes of login tokens (spec §4.9); a token policy may also hold configuration scopes. */
 export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'address', 'phone'];
@@ -16,22 +19,7 @@ export interface TokenPolicyFields {
   useAccessJWT: boolean;
 }
 
-/** A body the API refuses: 400 for what is not JSON of the right shape, 422 for a field's value. */
-export class PolicyBodyError extends Error {
-  override name = 'PolicyBodyError';
-  constructor(
-    readonly status: 400 | 422,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const FIELDS = new Set(['title', 'accessTokenLifetime', 'refreshTokenLifetime', 'allowedScopes', 'useAccessJWT']);
-/** Read-only fields a client may send back as it got them (HAL `_links`, the id). */
-const READ_ONLY = new Set(['id', '_links']);
-
-const required = (field: string): PolicyBodyError => new PolicyBodyError(422, `('${field}',) field required`);
 
 function lifetime(value: unknown, field: string, bounds: { min: number; max: number; default: number }): number {
   if (value === undefined || value === null) return bounds.default;
@@ -57,11 +45,8 @@ export function policyScope(text: string): Scope | null {
  * takes its default). Unknown fields are refused; `id` and `_links` may be sent back and are ignored.
  */
 export function parseTokenPolicyBody(body: unknown): TokenPolicyFields {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PolicyBodyError(400, 'the body must be a JSON object');
-  const b = body as Record<string, unknown>;
-  const extra = Object.keys(b).filter((k) => !FIELDS.has(k) && !READ_ONLY.has(k));
-  if (extra.length > 0) throw new PolicyBodyError(422, `(${extra.map((k) => `'${k}'`).join(', ')},) extra fields not permitted`);
-  if (b.title === undefined || b.title === null) throw required('title');
+  const b = bodyObject(body, FIELDS);
+  if (b.title === undefined || b.title === null) throw fieldRequired('title');
   if (typeof b.title !== 'string' || b.title.trim() === '' || b.title.length > 200) throw new PolicyBodyError(422, "('title',) must be a non-empty string of at most 200 characters");
   let allowedScopes: string[] = [...OIDC_SCOPES];
   if (b.allowedScopes !== undefined && b.allowedScopes !== null) {

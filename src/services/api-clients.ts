@@ -17,6 +17,7 @@ import {
   type ApiClientRecord,
 } from '../store/repositories/api-clients.js';
 import { appendAudit } from '../store/repositories/audit-log.js';
+import { loginPoliciesOfApiClient } from '../store/repositories/hosted-login.js';
 import { bumpEpoch } from '../store/repositories/cache-epochs.js';
 import { secretContext } from './api-client-directory.js';
 import type { Kysely, Transaction } from 'kysely';
@@ -29,6 +30,13 @@ export type ClientProblem =
   | { kind: 'last_owner'; clientId: string }
   | { kind: 'own_owner_feature'; clientId: string }
   | { kind: 'self_lockout'; address: string };
+
+/** A login policy that holds a client's credentials. */
+export interface DependentLoginPolicy {
+  id: string;
+  title: string;
+  href: string;
+}
 
 export class ClientChangeRefused extends Error {
   override name = 'ClientChangeRefused';
@@ -188,7 +196,12 @@ export class ApiClientService {
   }
 
   /** New secret; the previous one keeps working for `hoursToLive` hours (0: it stops at once). */
-  async resetSecret(actor: Actor, clientId: string, hoursToLive: number, operation: string): Promise<{ secret: string; previousValidUntil: string | null }> {
+  /**
+   * A new secret; the old one stays valid for `hoursToLive` hours. The answer names the login policies
+   * that embed this client's credentials (decision "Rotation without lock-out"): they keep working
+   * through the grace period and can be re-keyed with the new secret.
+   */
+  async resetSecret(actor: Actor, clientId: string, hoursToLive: number, operation: string): Promise<{ secret: string; previousValidUntil: string | null; loginPolicies: DependentLoginPolicy[] }> {
     const now = new Date();
     const nowText = toStoredTimestamp(now);
     const graceEndsAt = hoursToLive === 0 ? null : toStoredTimestamp(new Date(now.getTime() + hoursToLive * 3600_000));
@@ -201,7 +214,8 @@ export class ApiClientService {
         before: { secret: '[Redacted]' }, after: { secret: '[Redacted]', hours_to_live: hoursToLive, previous_secret_valid_until: graceEndsAt ?? nowText },
       });
     });
-    return { secret, previousValidUntil: graceEndsAt };
+    const dependents = (await loginPoliciesOfApiClient(this.ctx.store.db, clientId)).map((p) => ({ id: p.id, title: p.title, href: `/${p.customerId}/config/loginPolicies/${p.id}` }));
+    return { secret, previousValidUntil: graceEndsAt, loginPolicies: dependents };
   }
 
   private async assertAnotherOwner(trx: Transaction<Database>, applicationId: string, clientId: string): Promise<void> {

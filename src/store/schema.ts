@@ -96,6 +96,26 @@ export interface OidcClientsTable {
   updated_at: string;
 }
 
+export interface LoginPoliciesTable {
+  id: string;
+  customer_id: string;
+  title: string;
+  login_url: string;
+  domain: string;
+  application_id: string;
+  entity_type: string;
+  api_client_id: string;
+  secret_key_id: string;
+  secret_ciphertext: string;
+  /** JSON or null */
+  custom_claims: string | null;
+  push_claims: number;
+  /** JSON array */
+  allowed_response_types: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface OidcClientSecretsTable {
   id: Generated<number>;
   client_id: string;
@@ -212,6 +232,7 @@ export interface Database {
   entity_versions: EntityVersionsTable;
   token_policies: TokenPoliciesTable;
   oidc_clients: OidcClientsTable;
+  login_policies: LoginPoliciesTable;
   oidc_client_secrets: OidcClientSecretsTable;
   config_tokens: ConfigTokensTable;
   entity_type_versions: EntityTypeVersionsTable;

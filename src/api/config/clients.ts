@@ -114,8 +114,8 @@ export function configClientRoutes(app: FastifyInstance, ctx: AppContext): void 
     run: async (call) => {
       const target = call.pathParams.client_id ?? '';
       const hours = parseHoursToLive(call.body?.hoursToLive ?? 0);
-      const { previousValidUntil } = await service.resetSecret(actor(call), target, hours, 'config.clients.reset_secret');
-      return { ...clientView(call.appId, await service.get(call.appId, target)), previousSecretValidUntil: previousValidUntil, loginPolicies: [] };
+      const { previousValidUntil, loginPolicies } = await service.resetSecret(actor(call), target, hours, 'config.clients.reset_secret');
+      return { ...clientView(call.appId, await service.get(call.appId, target)), previousSecretValidUntil: previousValidUntil, loginPolicies };
     },
   });
 }

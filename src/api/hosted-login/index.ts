@@ -4,7 +4,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { requestSegments } from '../../domain/scopes.js';
+import { parseLoginPolicyBody, parsePushClaims, parseResponseTypes } from '../../domain/login-policy.js';
 import { parseTokenPolicyBody, PolicyBodyError } from '../../domain/token-policy.js';
+import { loginPolicyBody, LoginPolicyService } from '../../services/login-policies.js';
 import { ConfigRefused, HostedLoginConfigService, TokenRequestRefused, type ConfigBearer } from '../../services/hosted-login-config.js';
 import type { TokenPolicy } from '../../store/repositories/hosted-login.js';
 import { RegistrationError } from '../registration/errors.js';
@@ -140,6 +142,35 @@ function tokenPolicyRoutes(app: FastifyInstance, service: HostedLoginConfigServi
   });
 }
 
+function loginPolicyRoutes(app: FastifyInstance, tokens: HostedLoginConfigService, policies: LoginPolicyService): void {
+  const actor = (request: FastifyRequest, bearer: ConfigBearer) => ({ customerId: bearer.customerId, clientId: bearer.clientId, address: request.ip });
+  const base = '/:customerId/config/loginPolicies';
+  configRoute(app, tokens, 'GET', base, async ({ customerId }) => {
+    const all = await policies.list(customerId);
+    return { total: all.length, _embedded: { loginPolicies: all.map((p) => ({ id: p.id, title: p.title, _links: loginPolicyBody(p)._links })) } };
+  });
+  configRoute(app, tokens, 'POST', base, async ({ request, reply, bearer }) => {
+    const created = await policies.create(actor(request, bearer), parseLoginPolicyBody(request.body));
+    return reply.code(201).send(loginPolicyBody(created));
+  });
+  configRoute(app, tokens, 'GET', `${base}/:id`, async ({ customerId, params }) => loginPolicyBody(await policies.get(customerId, params.id ?? '')));
+  configRoute(app, tokens, 'PUT', `${base}/:id`, async ({ request, bearer, params }) => {
+    const body = request.body as Record<string, unknown> | null;
+    if (body && typeof body === 'object' && body.id !== undefined && body.id !== params.id) throw new ConfigRefused(422, "('id',) does not match the login policy in the path");
+    return loginPolicyBody(await policies.replace(actor(request, bearer), params.id ?? '', parseLoginPolicyBody(body)));
+  });
+  configRoute(app, tokens, 'DELETE', `${base}/:id`, async ({ request, reply, bearer, params }) => {
+    await policies.delete(actor(request, bearer), params.id ?? '');
+    return reply.code(204).send();
+  });
+  configRoute(app, tokens, 'GET', `${base}/:id/pushClaims`, async ({ customerId, params }) => (await policies.get(customerId, params.id ?? '')).pushClaims);
+  configRoute(app, tokens, 'PUT', `${base}/:id/pushClaims`, async ({ request, bearer, params }) => (await policies.setPushClaims(actor(request, bearer), params.id ?? '', parsePushClaims(request.body))).pushClaims);
+  configRoute(app, tokens, 'GET', `${base}/:id/allowedResponseTypes`, async ({ customerId, params }) => (await policies.get(customerId, params.id ?? '')).allowedResponseTypes);
+  configRoute(app, tokens, 'PUT', `${base}/:id/allowedResponseTypes`, async ({ request, bearer, params }) =>
+    (await policies.setResponseTypes(actor(request, bearer), params.id ?? '', parseResponseTypes(request.body))).allowedResponseTypes,
+  );
+}
+
 export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerFormParsers(app);
   const service = new HostedLoginConfigService(ctx);
@@ -159,5 +190,6 @@ export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Pro
   });
   tokenRoutes(app, ctx, service);
   tokenPolicyRoutes(app, service);
+  loginPolicyRoutes(app, service, new LoginPolicyService(ctx));
   await Promise.resolve();
 }

@@ -115,9 +115,8 @@ export function clientOperations(): RegistrationOperation[] {
       async run(call) {
         const target = requireParam(call.params, 'for_client_id');
         const hours = validated(() => parseHoursToLive(requireParam(call.params, 'hours_to_live')));
-        const { secret } = await refusedAsRegistrationError('for_client_id', () => service(call).resetSecret(actorOf(call), target, hours, 'clients/reset_secret'));
-        // Login policies that embed this client's credentials arrive with Hosted Login; none can exist yet.
-        return { new_secret: secret, login_policies: [] };
+        const { secret, loginPolicies } = await refusedAsRegistrationError('for_client_id', () => service(call).resetSecret(actorOf(call), target, hours, 'clients/reset_secret'));
+        return { new_secret: secret, login_policies: loginPolicies };
       },
     },
   ];

@@ -10,6 +10,7 @@ import { settings } from './0003-settings.js';
 import { entities } from './0004-entities.js';
 import { entityHistoryAndSearch } from './0005-entity-history-and-search.js';
 import { hostedLoginConfig } from './0006-hosted-login-config.js';
+import { loginPolicies } from './0007-login-policies.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, EngineMigration> = {
   '0004-entities': entities,
   '0005-entity-history-and-search': entityHistoryAndSearch,
   '0006-hosted-login-config': hostedLoginConfig,
+  '0007-login-policies': loginPolicies,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

@@ -2,7 +2,7 @@
 // configuration access tokens (digests only). Secrets arrive sealed; this layer never sees plaintext.
 import type { Kysely, Selectable } from 'kysely';
 import type { SealedSecret } from '../../security/secret-box.js';
-import type { Database, OidcClientsTable, TokenPoliciesTable } from '../schema.js';
+import type { Database, LoginPoliciesTable, OidcClientsTable, TokenPoliciesTable } from '../schema.js';
 
 export interface TokenPolicy {
   id: string;
@@ -142,4 +142,84 @@ export async function deleteConfigToken(db: Kysely<Database>, digest: string): P
 /** Clients that use a token policy (what keeps it from being deleted). */
 export async function clientsOfTokenPolicy(db: Kysely<Database>, tokenPolicyId: string): Promise<OidcClient[]> {
   return (await db.selectFrom('oidc_clients').selectAll().where('token_policy_id', '=', tokenPolicyId).orderBy('id').execute()).map(toClient);
+}
+
+export interface StoredLoginPolicy {
+  id: string;
+  customerId: string;
+  title: string;
+  loginURL: string;
+  domain: string;
+  applicationId: string;
+  entityType: string;
+  apiClientId: string;
+  secret: SealedSecret;
+  customClaims: Record<string, Record<string, string>> | null;
+  pushClaims: boolean;
+  allowedResponseTypes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toLoginPolicy = (r: Selectable<LoginPoliciesTable>): StoredLoginPolicy => ({
+  id: r.id,
+  customerId: r.customer_id,
+  title: r.title,
+  loginURL: r.login_url,
+  domain: r.domain,
+  applicationId: r.application_id,
+  entityType: r.entity_type,
+  apiClientId: r.api_client_id,
+  secret: { keyId: r.secret_key_id, ciphertext: r.secret_ciphertext },
+  customClaims: r.custom_claims === null ? null : (JSON.parse(r.custom_claims) as Record<string, Record<string, string>>),
+  pushClaims: Number(r.push_claims) === 1,
+  allowedResponseTypes: JSON.parse(r.allowed_response_types) as string[],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const loginPolicyRow = (p: StoredLoginPolicy) => ({
+  title: p.title,
+  login_url: p.loginURL,
+  domain: p.domain,
+  application_id: p.applicationId,
+  entity_type: p.entityType,
+  api_client_id: p.apiClientId,
+  secret_key_id: p.secret.keyId,
+  secret_ciphertext: p.secret.ciphertext,
+  custom_claims: p.customClaims === null ? null : JSON.stringify(p.customClaims),
+  push_claims: p.pushClaims ? 1 : 0,
+  allowed_response_types: JSON.stringify(p.allowedResponseTypes),
+  updated_at: p.updatedAt,
+});
+
+export async function insertLoginPolicy(db: Kysely<Database>, p: StoredLoginPolicy): Promise<void> {
+  await db.insertInto('login_policies').values({ id: p.id, customer_id: p.customerId, created_at: p.createdAt, ...loginPolicyRow(p) }).execute();
+}
+
+export async function updateLoginPolicy(db: Kysely<Database>, p: StoredLoginPolicy): Promise<void> {
+  await db.updateTable('login_policies').set(loginPolicyRow(p)).where('id', '=', p.id).execute();
+}
+
+export async function deleteLoginPolicy(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('login_policies').where('id', '=', id).execute();
+}
+
+export async function findLoginPolicy(db: Kysely<Database>, customerId: string, id: string): Promise<StoredLoginPolicy | null> {
+  const r = await db.selectFrom('login_policies').selectAll().where('customer_id', '=', customerId).where('id', '=', id).executeTakeFirst();
+  return r ? toLoginPolicy(r) : null;
+}
+
+export async function listLoginPolicies(db: Kysely<Database>, customerId: string): Promise<StoredLoginPolicy[]> {
+  return (await db.selectFrom('login_policies').selectAll().where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute()).map(toLoginPolicy);
+}
+
+/** Login policies that embed an API client's credentials (dependents of its secret). */
+export async function loginPoliciesOfApiClient(db: Kysely<Database>, apiClientId: string): Promise<StoredLoginPolicy[]> {
+  return (await db.selectFrom('login_policies').selectAll().where('api_client_id', '=', apiClientId).orderBy('id').execute()).map(toLoginPolicy);
+}
+
+/** Clients that use a login policy (what keeps it from being deleted). */
+export async function clientsOfLoginPolicy(db: Kysely<Database>, loginPolicyId: string): Promise<OidcClient[]> {
+  return (await db.selectFrom('oidc_clients').selectAll().where('login_policy_id', '=', loginPolicyId).orderBy('id').execute()).map(toClient);
 }
