@@ -133,6 +133,16 @@ export class SettingsService {
   }
 
   /** Deletes a client's settings with the client (inside the caller's transaction). */
+  /**
+   * Writes a whole settings document inside a caller's transaction (creating a Hosted Login API client
+   * writes its settings with it); the rules apply. Call `invalidate(null)` after the commit.
+   */
+  async writeIn(trx: Kysely<Database>, applicationId: string, scope: string, document: SettingsDocument, now: string): Promise<void> {
+    await bumpEpoch(trx, 'settings', cacheKey(applicationId, scope));
+    for (const rule of this.#rules) await rule(trx, { applicationId, scope, after: document });
+    await writeSettings(trx, applicationId, scope, document, now);
+  }
+
   async deleteScopeIn(trx: Kysely<Database>, applicationId: string, scope: string): Promise<void> {
     await bumpEpoch(trx, 'settings', cacheKey(applicationId, scope));
     await trx.deleteFrom('settings').where('application_id', '=', applicationId).where('scope', '=', scope).execute();

@@ -171,7 +171,7 @@ export async function bootstrapIfEmpty(
     });
     await insertOidcClient(
       trx,
-      { id: configuration.client_id, customerId, name: 'Configuration client created at first start', type: 'configuration', redirectURIs: [], loginPolicy: null, tokenPolicy: configuration.token_policy_id, createdAt: now, updatedAt: now },
+      { id: configuration.client_id, customerId, name: 'Configuration client created at first start', type: 'configuration', redirectURIs: [], loginPolicy: null, tokenPolicy: configuration.token_policy_id, apiClientId: null, createdAt: now, updatedAt: now },
       secretBox.seal(configuration.client_secret, `oidc_client:${configuration.client_id}`),
     );
     await appendAudit(trx, {

@@ -92,6 +92,8 @@ export interface OidcClientsTable {
   redirect_uris: string;
   login_policy_id: string | null;
   token_policy_id: string;
+  /** the API client of a public or confidential client (seed 002) */
+  api_client_id: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -7,8 +7,10 @@ import { requestSegments } from '../../domain/scopes.js';
 import { parseLoginPolicyBody, parsePushClaims, parseResponseTypes } from '../../domain/login-policy.js';
 import { parseTokenPolicyBody, PolicyBodyError } from '../../domain/token-policy.js';
 import { loginPolicyBody, LoginPolicyService } from '../../services/login-policies.js';
+import { oidcClientBody, OidcClientService } from '../../services/oidc-clients.js';
+import { parseOidcClientBody } from '../../domain/oidc-client.js';
 import { ConfigRefused, HostedLoginConfigService, TokenRequestRefused, type ConfigBearer } from '../../services/hosted-login-config.js';
-import type { TokenPolicy } from '../../store/repositories/hosted-login.js';
+import type { OidcClient, TokenPolicy } from '../../store/repositories/hosted-login.js';
 import { RegistrationError } from '../registration/errors.js';
 import { readParams, registerFormParsers } from '../registration/params.js';
 
@@ -171,6 +173,41 @@ function loginPolicyRoutes(app: FastifyInstance, tokens: HostedLoginConfigServic
   );
 }
 
+function oidcClientRoutes(app: FastifyInstance, tokens: HostedLoginConfigService, clients: OidcClientService): void {
+  const actor = (request: FastifyRequest, bearer: ConfigBearer) => ({ customerId: bearer.customerId, clientId: bearer.clientId, address: request.ip });
+  const base = '/:customerId/config/clients';
+  const shown = async (c: OidcClient): Promise<Record<string, unknown>> => oidcClientBody(c, await clients.applicationOf(c));
+  configRoute(app, tokens, 'GET', base, async ({ customerId }) => {
+    const all = await clients.list(customerId);
+    return { total: all.length, _embedded: { clients: await Promise.all(all.map(shown)) } };
+  });
+  configRoute(app, tokens, 'POST', base, async ({ request, reply, bearer }) => {
+    const { client, secret, applicationId } = await clients.create(actor(request, bearer), parseOidcClientBody(request.body));
+    // The secret is shown once here, and afterwards only by GET …/secret.
+    return reply.code(201).send({ ...oidcClientBody(client, applicationId), ...(secret === null ? {} : { secret }) });
+  });
+  configRoute(app, tokens, 'GET', `${base}/:id`, async ({ customerId, params }) => shown(await clients.get(customerId, params.id ?? '')));
+  configRoute(app, tokens, 'PUT', `${base}/:id`, async ({ request, bearer, params }) => {
+    const body = request.body as Record<string, unknown> | null;
+    if (body && typeof body === 'object' && body.id !== undefined && body.id !== params.id) throw new ConfigRefused(422, "('id',) does not match the client in the path");
+    return shown(await clients.replace(actor(request, bearer), params.id ?? '', parseOidcClientBody(body)));
+  });
+  configRoute(app, tokens, 'DELETE', `${base}/:id`, async ({ request, reply, bearer, params }) => {
+    await clients.delete(actor(request, bearer), params.id ?? '');
+    return reply.code(204).send();
+  });
+  configRoute(app, tokens, 'GET', `${base}/:id/secret`, async ({ customerId, params }) => ({ secret: await clients.secret(customerId, params.id ?? '') }));
+  const reset: ConfigHandler = async ({ request, reply, bearer, params }) => {
+    const body = request.body as { hoursToLive?: unknown } | null | undefined;
+    const hours = body?.hoursToLive ?? 0;
+    if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 0 || hours > 168) throw new ConfigRefused(422, "('hoursToLive',) must be a whole number of hours from 0 to 168");
+    return reply.code(201).send({ secret: await clients.resetSecret(actor(request, bearer), params.id ?? '', hours) });
+  };
+  // POST is documented; PUT is an older documented spelling of the same reset.
+  configRoute(app, tokens, 'POST', `${base}/:id/secret`, reset);
+  configRoute(app, tokens, 'PUT', `${base}/:id/secret`, reset);
+}
+
 export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerFormParsers(app);
   const service = new HostedLoginConfigService(ctx);
@@ -191,5 +228,6 @@ export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Pro
   tokenRoutes(app, ctx, service);
   tokenPolicyRoutes(app, service);
   loginPolicyRoutes(app, service, new LoginPolicyService(ctx));
+  oidcClientRoutes(app, service, new OidcClientService(ctx));
   await Promise.resolve();
 }

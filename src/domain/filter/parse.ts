@@ -15,120 +15,178 @@
 //   string  := "'" ( "\\" | "\'" | "''" | any other character )* "'"
 //   number  := "-"? digits ("." digits)?
 //
-// Keywords (and or not is null true false) are case-insensitive. Pure: no I/O; every problem is a
-// DataError — 200 on `filter` with the 1-based position, or 485 for the removed `contains`.
+// Keywords (and or not is null true false) are case-insensitive. Whitespace (space, tab, line breaks)
+// may separate any two tokens. A string keeps every character between its quotes; `\` before anything
+// but `\` or `'` is an ordinary character. Nesting (parentheses plus not/!) is limited to 100 levels
+// and the text to 65536 UTF-16 units, so no input can exhaust the stack.
+//
+// Pure: no I/O. Every problem is a DataError: 200 on `filter` whose reason ends with the 1-based
+// position (in code points) of the offending token, or 485 for the removed `contains` operator.
 import { DataError } from '../schema/data-error.js';
-import type { CompareOp, FilterNode, PathNode } from './ast.js';
+import type { CompareOp, FilterNode } from './ast.js';
 
 export const MAX_FILTER_LENGTH = 65_536;
 export const MAX_FILTER_DEPTH = 100;
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'is', 'null', 'true', 'false']);
 
-type Token =
-  | { kind: 'ident'; text: string; pos: number }
-  | { kind: 'string'; value: string; pos: number }
-  | { kind: 'number'; text: string; pos: number }
-  | { kind: 'op'; text: '(' | ')' | '/' | '.' | '!' | CompareOp; pos: number }
-  | { kind: 'end'; pos: number };
+type SymbolText = '(' | ')' | '/' | '.' | '!' | CompareOp;
 
-function syntaxError(reason: string): DataError {
-  return new DataError(200, `filter was not valid for the following reason: ${reason}`, undefined, 'filter');
+/** `at` is the token's index in the text (UTF-16 units); messages turn it into a position. */
+type Token =
+  | { kind: 'word'; text: string; at: number }
+  | { kind: 'string'; value: string; at: number }
+  | { kind: 'number'; text: string; at: number }
+  | { kind: 'symbol'; text: SymbolText; at: number }
+  | { kind: 'end'; at: number };
+
+const PREFIX = 'filter was not valid for the following reason: ';
+
+function invalid(reason: string): DataError {
+  return new DataError(200, PREFIX + reason, undefined, 'filter');
 }
 
-const where = (t: Token): string => (t.kind === 'end' ? 'at the end' : `at position ${t.pos}`);
+function containsError(): DataError {
+  return new DataError(485, `${PREFIX}the contains operator is not supported; compare whole values with =`, undefined, 'filter');
+}
+
+const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
+
+/** ` at position N`: N counts code points from 1 (a surrogate pair is one character, a lone surrogate too). */
+function positionOf(text: string, index: number): string {
+  let position = 1;
+  for (let i = 0; i < index; i += 1) {
+    if (isHigh(text.charCodeAt(i)) && i + 1 < index && isLow(text.charCodeAt(i + 1))) i += 1;
+    position += 1;
+  }
+  return ` at position ${position}`;
+}
+
+/** A character that is not whitespace, as a message shows it: `'&'`, or `U+0000` when not printable ASCII. */
+function charName(text: string, index: number): string {
+  const c = text[index] ?? '';
+  if (/^[\x21-\x7e]$/.test(c)) return `'${c}'`;
+  return `U+${(text.codePointAt(index) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** One character of the text (or the end) as a message shows it. */
+function describeChar(text: string, index: number): string {
+  if (index >= text.length) return 'the end of the filter';
+  const c = text[index];
+  if (c === ' ') return 'a space';
+  if (c === '\t') return 'a tab';
+  if (c === '\n' || c === '\r') return 'a line break';
+  const name = charName(text, index);
+  return name.startsWith('U+') ? `the character ${name}` : name;
+}
 
 function describe(t: Token): string {
   switch (t.kind) {
     case 'end':
       return 'the end of the filter';
-    case 'ident':
-      return `'${t.text}'`;
     case 'string':
       return 'a string';
     case 'number':
       return `the number ${t.text}`;
-    default:
+    case 'word':
+    case 'symbol':
       return `'${t.text}'`;
   }
 }
 
-const IDENT_START = /[A-Za-z_]/;
-const IDENT_PART = /[A-Za-z0-9_]/;
-const DIGIT = /[0-9]/;
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+const isIdentStart = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z_]$/.test(c);
+const isIdentPart = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9_]$/.test(c);
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  const fail = (reason: string, index: number): DataError => invalid(reason + positionOf(text, index));
   let i = 0;
   while (i < text.length) {
-    const c = text[i] ?? '';
-    const pos = i + 1;
+    const c = text[i];
+    const start = i;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
       i += 1;
     } else if (c === "'") {
-      let value = '';
-      i += 1;
-      for (;;) {
-        if (i >= text.length) throw syntaxError(`the string starting at position ${pos} has no closing quote`);
-        const d = text[i];
-        if (d === '\\' && (text[i + 1] === '\\' || text[i + 1] === "'")) {
-          value += text[i + 1];
-          i += 2;
-        } else if (d === "'" && text[i + 1] === "'") {
-          value += "'";
-          i += 2;
-        } else if (d === "'") {
-          i += 1;
-          break;
-        } else {
-          value += d;
-          i += 1;
-        }
-      }
-      tokens.push({ kind: 'string', value, pos });
+      i = readString(text, i, tokens, fail);
     } else if (c === '"') {
-      throw syntaxError(`strings are written in single quotes ('like this'), found " at position ${pos}`);
-    } else if (DIGIT.test(c) || (c === '-' && DIGIT.test(text[i + 1] ?? ''))) {
-      let j = i + 1;
-      while (DIGIT.test(text[j] ?? '')) j += 1;
-      if (text[j] === '.') {
-        if (!DIGIT.test(text[j + 1] ?? '')) throw syntaxError(`a number needs digits after its decimal point at position ${j + 1}`);
-        j += 1;
-        while (DIGIT.test(text[j] ?? '')) j += 1;
+      throw fail(`strings are written in single quotes but found '"'`, i);
+    } else if (isDigit(c) || c === '-') {
+      if (c === '-' && !isDigit(text[i + 1])) throw fail(`expected a digit after '-' but found ${describeChar(text, i + 1)}`, i + 1);
+      i += 1;
+      while (isDigit(text[i])) i += 1;
+      if (text[i] === '.') {
+        if (!isDigit(text[i + 1])) throw fail(`expected a digit after the decimal point but found ${describeChar(text, i + 1)}`, i + 1);
+        i += 1;
+        while (isDigit(text[i])) i += 1;
       }
-      if (IDENT_PART.test(text[j] ?? '') || text[j] === '.') throw syntaxError(`unexpected '${text[j] ?? ''}' after the number at position ${j + 1}`);
-      tokens.push({ kind: 'number', text: text.slice(i, j), pos });
-      i = j;
-    } else if (IDENT_START.test(c)) {
-      let j = i + 1;
-      while (IDENT_PART.test(text[j] ?? '')) j += 1;
-      tokens.push({ kind: 'ident', text: text.slice(i, j), pos });
-      i = j;
+      const number = text.slice(start, i);
+      if (isIdentPart(text[i]) || text[i] === '.') throw fail(`expected an operator after the number ${number} but found ${describeChar(text, i)}`, i);
+      tokens.push({ kind: 'number', text: number, at: start });
+    } else if (isIdentStart(c)) {
+      i += 1;
+      while (isIdentPart(text[i])) i += 1;
+      tokens.push({ kind: 'word', text: text.slice(start, i), at: start });
     } else {
       const two = text.slice(i, i + 2);
       if (two === '!=' || two === '>=' || two === '<=') {
-        tokens.push({ kind: 'op', text: two, pos });
+        tokens.push({ kind: 'symbol', text: two, at: start });
         i += 2;
       } else if (c === '(' || c === ')' || c === '/' || c === '.' || c === '!' || c === '=' || c === '<' || c === '>') {
-        tokens.push({ kind: 'op', text: c, pos });
+        tokens.push({ kind: 'symbol', text: c, at: start });
         i += 1;
       } else {
-        const shown = /^[\x21-\x7e]$/.test(c) ? `'${c}'` : `the character U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-        throw syntaxError(`unexpected ${shown} at position ${pos}`);
+        throw fail(`unexpected character ${charName(text, i)}`, i);
       }
     }
   }
-  tokens.push({ kind: 'end', pos: text.length + 1 });
+  tokens.push({ kind: 'end', at: text.length });
   return tokens;
 }
+
+/** Reads the string whose opening quote is at `open`; returns the index after its closing quote. */
+function readString(text: string, open: number, tokens: Token[], fail: (reason: string, index: number) => DataError): number {
+  const parts: string[] = [];
+  let i = open + 1;
+  let from = i;
+  for (;;) {
+    const c = text[i];
+    if (c === undefined) throw fail('expected a closing quote for the string starting', open);
+    if (c === "'" && text[i + 1] !== "'") break;
+    if ((c === '\\' && (text[i + 1] === '\\' || text[i + 1] === "'")) || c === "'") {
+      // `\\`, `\'` and `''`: keep the second character only.
+      parts.push(text.slice(from, i));
+      from = i + 1;
+      i += 2;
+    } else {
+      i += 1;
+    }
+  }
+  parts.push(text.slice(from, i));
+  tokens.push({ kind: 'string', value: parts.join(''), at: open });
+  return i + 1;
+}
+
+const EQUALITY = new Set<string>(['=', '!=']);
+const RELATIONAL = new Set<string>(['<', '<=', '>', '>=']);
 
 class Parser {
   private index = 0;
   private depth = 0;
-  constructor(private readonly tokens: Token[]) {}
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+  ) {}
 
   private peek(): Token {
-    return this.tokens[this.index] ?? { kind: 'end', pos: 0 };
+    return this.tokens[this.index] ?? { kind: 'end', at: this.text.length };
+  }
+
+  /** The token before the current one, if any. */
+  private previous(): Token | undefined {
+    return this.index > 0 ? this.tokens[this.index - 1] : undefined;
   }
 
   private next(): Token {
@@ -137,34 +195,47 @@ class Parser {
     return t;
   }
 
-  private isKeyword(t: Token, word: string): boolean {
-    return t.kind === 'ident' && t.text.toLowerCase() === word;
+  private fail(reason: string, t: Token): DataError {
+    return invalid(reason + positionOf(this.text, t.at));
   }
 
-  private isOp(t: Token, ...ops: string[]): boolean {
-    return t.kind === 'op' && ops.includes(t.text);
+  private static isWord(t: Token, word: string): boolean {
+    return t.kind === 'word' && t.text.toLowerCase() === word;
   }
 
-  private nest<T>(fn: () => T): T {
+  private static isSymbol(t: Token, symbols: ReadonlySet<string>): t is Token & { kind: 'symbol' } {
+    return t.kind === 'symbol' && symbols.has(t.text);
+  }
+
+  private static isSymbolText(t: Token, symbol: SymbolText): boolean {
+    return t.kind === 'symbol' && t.text === symbol;
+  }
+
+  /** Runs one level of nesting (a parenthesis or a not/!), refusing the level past the limit. */
+  private nested<T>(opener: Token, parse: () => T): T {
+    if (this.depth >= MAX_FILTER_DEPTH) throw this.fail(`the filter nests more than ${MAX_FILTER_DEPTH} levels deep`, opener);
     this.depth += 1;
-    if (this.depth > MAX_FILTER_DEPTH) throw syntaxError(`the filter nests deeper than ${MAX_FILTER_DEPTH} levels ${where(this.peek())}`);
     try {
-      return fn();
+      return parse();
     } finally {
       this.depth -= 1;
     }
   }
 
+  /** What may stand where an expression ended but `t` was found instead. */
+  private unexpectedAfterExpression(t: Token, expected: string): DataError {
+    if (Parser.isWord(t, 'contains')) return containsError();
+    return this.fail(`${expected} but found ${describe(t)}`, t);
+  }
+
   // filter := expr EOF
   filter(): FilterNode {
-    if (this.peek().kind === 'end') throw syntaxError('the filter is empty');
+    if (this.peek().kind === 'end') throw invalid('the filter is empty');
     const node = this.expr();
     const t = this.peek();
-    if (t.kind !== 'end') {
-      if (this.isKeyword(t, 'contains')) throw containsError();
-      throw syntaxError(`expected and, or or the end of the filter but found ${describe(t)} ${where(t)}`);
-    }
-    return node;
+    if (t.kind === 'end') return node;
+    if (Parser.isSymbolText(t, ')')) throw this.fail("expected an operator or the end of the filter but found ')' without a matching '('", t);
+    throw this.unexpectedAfterExpression(t, 'expected an operator or the end of the filter');
   }
 
   // expr := orExpr
@@ -175,51 +246,59 @@ class Parser {
   // orExpr := andExpr ("or" andExpr)*
   private orExpr(): FilterNode {
     const items = [this.andExpr()];
-    while (this.isKeyword(this.peek(), 'or')) {
+    while (Parser.isWord(this.peek(), 'or')) {
       this.next();
       items.push(this.andExpr());
     }
-    return items.length === 1 ? (items[0] as FilterNode) : { kind: 'or', items };
+    const [first] = items;
+    return items.length === 1 && first !== undefined ? first : { kind: 'or', items };
   }
 
   // andExpr := eqExpr ("and" eqExpr)*
   private andExpr(): FilterNode {
     const items = [this.eqExpr()];
-    while (this.isKeyword(this.peek(), 'and')) {
+    while (Parser.isWord(this.peek(), 'and')) {
       this.next();
       items.push(this.eqExpr());
     }
-    return items.length === 1 ? (items[0] as FilterNode) : { kind: 'and', items };
+    const [first] = items;
+    return items.length === 1 && first !== undefined ? first : { kind: 'and', items };
   }
 
   // eqExpr := relExpr (("=" | "!=") relExpr)?
   private eqExpr(): FilterNode {
     const left = this.relExpr();
-    const t = this.peek();
-    if (t.kind !== 'op' || (t.text !== '=' && t.text !== '!=')) return left;
+    const op = this.peek();
+    if (!Parser.isSymbol(op, EQUALITY)) return left;
     this.next();
     const right = this.relExpr();
-    if (this.isOp(this.peek(), '=', '!=')) throw syntaxError(`comparisons cannot be chained; use and ${where(this.peek())}`);
-    return { kind: 'compare', op: t.text as CompareOp, left, right };
+    this.refuseChain(EQUALITY);
+    return { kind: 'compare', op: op.text as CompareOp, left, right };
   }
 
   // relExpr := unary ((">" | ">=" | "<" | "<=") unary)?
   private relExpr(): FilterNode {
     const left = this.unary();
-    const t = this.peek();
-    if (t.kind !== 'op' || (t.text !== '<' && t.text !== '<=' && t.text !== '>' && t.text !== '>=')) return left;
+    const op = this.peek();
+    if (!Parser.isSymbol(op, RELATIONAL)) return left;
     this.next();
     const right = this.unary();
-    if (this.isOp(this.peek(), '<', '<=', '>', '>=')) throw syntaxError(`comparisons cannot be chained; use and ${where(this.peek())}`);
-    return { kind: 'compare', op: t.text as CompareOp, left, right };
+    this.refuseChain(RELATIONAL);
+    return { kind: 'compare', op: op.text as CompareOp, left, right };
+  }
+
+  /** `a = b = c` and `a < b < c` have no meaning: the operators do not associate. */
+  private refuseChain(ops: ReadonlySet<string>): void {
+    const t = this.peek();
+    if (Parser.isSymbol(t, ops)) throw this.fail(`comparisons cannot be chained; expected 'and' or 'or' but found ${describe(t)}`, t);
   }
 
   // unary := ("not" | "!") unary | postfix
   private unary(): FilterNode {
     const t = this.peek();
-    if (this.isKeyword(t, 'not') || this.isOp(t, '!')) {
+    if (Parser.isWord(t, 'not') || Parser.isSymbolText(t, '!')) {
       this.next();
-      return this.nest(() => ({ kind: 'not', operand: this.unary() }));
+      return this.nested(t, () => ({ kind: 'not', operand: this.unary() }));
     }
     return this.postfix();
   }
@@ -227,29 +306,30 @@ class Parser {
   // postfix := primary ("is" "not"? "null")?
   private postfix(): FilterNode {
     const operand = this.primary();
-    if (!this.isKeyword(this.peek(), 'is')) return operand;
+    if (!Parser.isWord(this.peek(), 'is')) return operand;
     this.next();
     let negated = false;
-    if (this.isKeyword(this.peek(), 'not')) {
+    if (Parser.isWord(this.peek(), 'not')) {
       this.next();
       negated = true;
     }
     const t = this.next();
-    if (!this.isKeyword(t, 'null')) throw syntaxError(`expected null after ${negated ? 'is not' : 'is'} but found ${describe(t)} ${where(t)}`);
+    if (!Parser.isWord(t, 'null')) throw this.fail(`expected 'null' after '${negated ? 'is not' : 'is'}' but found ${describe(t)}`, t);
+    const again = this.peek();
+    if (Parser.isWord(again, 'is')) throw this.fail("only one 'is null' or 'is not null' may follow a value but found another 'is'", again);
     return { kind: 'isNull', operand, negated };
   }
 
   // primary := "(" expr ")" | path | string | number | "true" | "false"
   private primary(): FilterNode {
+    const before = this.previous();
     const t = this.peek();
-    if (this.isOp(t, '(')) {
+    if (Parser.isSymbolText(t, '(')) {
       this.next();
-      const inner = this.nest(() => this.expr());
-      const close = this.next();
-      if (!this.isOp(close, ')')) {
-        if (this.isKeyword(close, 'contains')) throw containsError();
-        throw syntaxError(`expected ')' to close the '(' at position ${t.pos} but found ${describe(close)} ${where(close)}`);
-      }
+      const inner = this.nested(t, () => this.expr());
+      const close = this.peek();
+      if (!Parser.isSymbolText(close, ')')) throw this.unexpectedAfterExpression(close, `expected an operator or ')' to close the '('${positionOf(this.text, t.at)}`);
+      this.next();
       return inner;
     }
     if (t.kind === 'string') {
@@ -260,44 +340,53 @@ class Parser {
       this.next();
       return { kind: 'number', text: t.text };
     }
-    if (this.isKeyword(t, 'true') || this.isKeyword(t, 'false')) {
-      this.next();
-      return { kind: 'boolean', value: t.kind === 'ident' && t.text.toLowerCase() === 'true' };
+    if (t.kind === 'word') {
+      const word = t.text.toLowerCase();
+      if (word === 'null') throw this.fail("null is only written as 'is null' or 'is not null' but found 'null'", t);
+      if (word === 'true' || word === 'false') {
+        this.next();
+        const after = this.peek();
+        if (Parser.isSymbolText(after, '.') || Parser.isSymbolText(after, '/')) throw this.fail(`expected an attribute name but found the keyword '${t.text}'`, t);
+        return { kind: 'boolean', value: word === 'true' };
+      }
+      if (!KEYWORDS.has(word)) return this.path();
     }
-    if (this.isKeyword(t, 'null')) throw syntaxError(`null is only written as 'is null' or 'is not null' ${where(t)}`);
-    if (t.kind === 'ident' || this.isOp(t, '/')) return this.path();
-    throw syntaxError(`expected an attribute or a value but found ${describe(t)} ${where(t)}`);
+    if (Parser.isSymbolText(t, '/')) return this.path();
+    throw this.fail(`${expectedOperand(before)} but found ${describe(t)}`, t);
   }
 
   // path := "/"? ident (("." | "/") ident)*
-  private path(): PathNode {
-    if (this.isOp(this.peek(), '/')) this.next();
+  private path(): FilterNode {
+    if (Parser.isSymbolText(this.peek(), '/')) this.next();
     const names = [this.ident()];
-    while (this.isOp(this.peek(), '.', '/')) {
+    while (Parser.isSymbolText(this.peek(), '.') || Parser.isSymbolText(this.peek(), '/')) {
       this.next();
       names.push(this.ident());
     }
     return { kind: 'path', names };
   }
 
+  // ident := [A-Za-z_][A-Za-z0-9_]* (not a keyword); the lexer has made the word, this refuses keywords.
   private ident(): string {
+    const separator = this.previous();
     const t = this.next();
-    if (t.kind !== 'ident') throw syntaxError(`expected an attribute name but found ${describe(t)} ${where(t)}`);
-    if (KEYWORDS.has(t.text.toLowerCase())) throw syntaxError(`expected an attribute name but found the keyword ${t.text} ${where(t)}`);
-    if (t.text.toLowerCase() === 'contains') throw containsError();
+    const after = separator?.kind === 'symbol' ? ` after '${separator.text}'` : '';
+    if (t.kind !== 'word') throw this.fail(`expected an attribute name${after} but found ${describe(t)}`, t);
+    if (KEYWORDS.has(t.text.toLowerCase())) throw this.fail(`expected an attribute name${after} but found the keyword '${t.text}'`, t);
     return t.text;
   }
 }
 
-function containsError(): DataError {
-  return new DataError(485, 'filter was not valid for the following reason: the contains operator is not supported; compare whole values with =', undefined, 'filter');
+/** What a primary needed, given the token before it (none at the start of the filter). */
+function expectedOperand(before: Token | undefined): string {
+  if (before === undefined) return 'expected a condition';
+  if (before.kind === 'symbol' && (EQUALITY.has(before.text) || RELATIONAL.has(before.text))) return `expected a value after '${before.text}'`;
+  return `expected a condition after ${describe(before)}`;
 }
 
-/** Parses filter text into its syntax tree. */
+/** Parses filter text into its syntax tree; throws only DataError (200, or 485 for `contains`). */
 export function parseFilter(text: string): FilterNode {
-  if (typeof text !== 'string') throw syntaxError('the filter must be text');
-  if (text.length > MAX_FILTER_LENGTH) throw syntaxError(`the filter is longer than ${MAX_FILTER_LENGTH} characters`);
-  const parser = new Parser(tokenize(text));
-  const node = parser.filter();
-  return node;
+  if (typeof text !== 'string') throw invalid('the filter must be text');
+  if (text.length > MAX_FILTER_LENGTH) throw invalid(`the filter is longer than ${MAX_FILTER_LENGTH} characters`);
+  return new Parser(text, tokenize(text)).filter();
 }

@@ -11,6 +11,7 @@ import { entities } from './0004-entities.js';
 import { entityHistoryAndSearch } from './0005-entity-history-and-search.js';
 import { hostedLoginConfig } from './0006-hosted-login-config.js';
 import { loginPolicies } from './0007-login-policies.js';
+import { oidcClientLinks } from './0008-oidc-client-links.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, EngineMigration> = {
   '0005-entity-history-and-search': entityHistoryAndSearch,
   '0006-hosted-login-config': hostedLoginConfig,
   '0007-login-policies': loginPolicies,
+  '0008-oidc-client-links': oidcClientLinks,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

@@ -26,6 +26,8 @@ export interface OidcClient {
   redirectURIs: string[];
   loginPolicy: string | null;
   tokenPolicy: string;
+  /** the API client of a public or confidential client */
+  apiClientId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +52,7 @@ const toClient = (r: Selectable<OidcClientsTable>): OidcClient => ({
   redirectURIs: JSON.parse(r.redirect_uris) as string[],
   loginPolicy: r.login_policy_id,
   tokenPolicy: r.token_policy_id,
+  apiClientId: r.api_client_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -87,7 +90,7 @@ export async function listTokenPolicies(db: Kysely<Database>, customerId: string
 export async function insertOidcClient(db: Kysely<Database>, c: OidcClient, secret: SealedSecret | null): Promise<void> {
   await db
     .insertInto('oidc_clients')
-    .values({ id: c.id, customer_id: c.customerId, name: c.name, type: c.type, redirect_uris: JSON.stringify(c.redirectURIs), login_policy_id: c.loginPolicy, token_policy_id: c.tokenPolicy, created_at: c.createdAt, updated_at: c.updatedAt })
+    .values({ id: c.id, customer_id: c.customerId, name: c.name, type: c.type, redirect_uris: JSON.stringify(c.redirectURIs), login_policy_id: c.loginPolicy, token_policy_id: c.tokenPolicy, api_client_id: c.apiClientId, created_at: c.createdAt, updated_at: c.updatedAt })
     .execute();
   if (secret) await db.insertInto('oidc_client_secrets').values({ client_id: c.id, key_id: secret.keyId, ciphertext: secret.ciphertext, created_at: c.createdAt, expires_at: null }).execute();
 }
@@ -222,4 +225,28 @@ export async function loginPoliciesOfApiClient(db: Kysely<Database>, apiClientId
 /** Clients that use a login policy (what keeps it from being deleted). */
 export async function clientsOfLoginPolicy(db: Kysely<Database>, loginPolicyId: string): Promise<OidcClient[]> {
   return (await db.selectFrom('oidc_clients').selectAll().where('login_policy_id', '=', loginPolicyId).orderBy('id').execute()).map(toClient);
+}
+
+export async function updateOidcClient(db: Kysely<Database>, c: OidcClient): Promise<void> {
+  await db
+    .updateTable('oidc_clients')
+    .set({ name: c.name, redirect_uris: JSON.stringify(c.redirectURIs), login_policy_id: c.loginPolicy, token_policy_id: c.tokenPolicy, updated_at: c.updatedAt })
+    .where('id', '=', c.id)
+    .execute();
+}
+
+export async function deleteOidcClient(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('oidc_clients').where('id', '=', id).execute();
+}
+
+/** Adds a new current secret; the current one ends at `previousEndsAt` (now for no grace). */
+export async function rotateOidcSecret(db: Kysely<Database>, clientId: string, secret: SealedSecret, now: string, previousEndsAt: string): Promise<void> {
+  await db.updateTable('oidc_client_secrets').set({ expires_at: previousEndsAt }).where('client_id', '=', clientId).where('expires_at', 'is', null).execute();
+  await db.insertInto('oidc_client_secrets').values({ client_id: clientId, key_id: secret.keyId, ciphertext: secret.ciphertext, created_at: now, expires_at: null }).execute();
+}
+
+/** The current secret (no grace period end) of a client. */
+export async function currentOidcSecret(db: Kysely<Database>, clientId: string): Promise<SealedSecret | null> {
+  const r = await db.selectFrom('oidc_client_secrets').select(['key_id', 'ciphertext']).where('client_id', '=', clientId).where('expires_at', 'is', null).orderBy('id', 'desc').executeTakeFirst();
+  return r ? { keyId: r.key_id, ciphertext: r.ciphertext } : null;
 }
