@@ -14,6 +14,7 @@ import { AuthThrottle } from './services/auth-throttle.js';
 import { ChangeWatcher } from './services/change-watcher.js';
 import { EntityTypeDirectory } from './services/entity-type-directory.js';
 import { SettingsService } from './services/settings.js';
+import { oidcClientSettingRule } from './services/oidc-clients.js';
 import { UserTokenService } from './services/user-tokens.js';
 import type { Store } from './store/database.js';
 
@@ -23,6 +24,8 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   const changes = new ChangeWatcher(store, logger);
   changes.on('api_clients', (key) => clients.invalidate(key));
   const settings = new SettingsService({ store });
+  // Seed 002: janrainOidcClientId names the OIDC client that owns the API client, one to one.
+  settings.addRule(oidcClientSettingRule());
   changes.on('settings', (key) => settings.invalidate(key));
   const entityTypes = new EntityTypeDirectory(store);
   changes.on('entity_types', () => entityTypes.invalidate());

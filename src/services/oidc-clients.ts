@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { OPEN_WHITELIST } from '../domain/features.js';
 import { canMintConfigTokens } from '../domain/token-policy.js';
 import type { OidcClientFields } from '../domain/oidc-client.js';
+import { SettingsDocumentError } from '../domain/settings.js';
 import { newClientId, newClientSecret, newOidcSecret, newUuid } from '../security/random.js';
 import { nowTimestamp, toStoredTimestamp } from '../store/clock.js';
 import { appendAudit } from '../store/repositories/audit-log.js';
@@ -29,6 +30,7 @@ import {
 import type { Database } from '../store/schema.js';
 import { secretContext as apiSecretContext } from './api-client-directory.js';
 import { ConfigRefused, type ConfigActor } from './hosted-login-config.js';
+import type { SettingsRule } from './settings.js';
 
 export type OidcClientContext = Pick<AppContext, 'store' | 'secretBox' | 'settings' | 'clients'>;
 
@@ -48,6 +50,24 @@ export function oidcClientBody(c: OidcClient, applicationId: string | null): Rec
       self: { href: `/config/${c.customerId}/clients/${c.id}` },
       ...(c.apiClientId !== null && applicationId !== null ? { application_client: { href: `/config/${applicationId}/clients/${c.apiClientId}` } } : {}),
     },
+  };
+}
+
+/**
+ * The settings rule of seed 002: a `janrainOidcClientId` that is set names an OIDC client of this
+ * installation whose own API client is the one being set (one to one, both ways). It cannot be put on a
+ * second API client, nor name an unknown client; at the application scope it means nothing and is
+ * refused too.
+ */
+export function oidcClientSettingRule(): SettingsRule {
+  return async (trx, change) => {
+    const value = change.after.custom.janrainOidcClientId;
+    if (value === undefined) return;
+    const target = typeof value === 'string' && UUID.test(value) ? await findOidcClient(trx, value) : null;
+    if (!target) throw new SettingsDocumentError('janrainOidcClientId', `${JSON.stringify(value)} is not an OIDC client; creating a public or confidential OIDC client creates its API client with this setting`);
+    if (target.apiClientId !== change.scope) {
+      throw new SettingsDocumentError('janrainOidcClientId', `OIDC client ${target.id} belongs to ${target.apiClientId === null ? 'no API client' : `API client ${target.apiClientId}`}: one OIDC client maps to exactly one API client`);
+    }
   };
 }
 

@@ -97,7 +97,7 @@ describe.each(ENGINES)('finding and moving records on %s', (engine) => {
     expectRegError(await call('/entity.find', { type_name: 'person', filter: "email contains 'ann'" }), 485, 'filter');
     const syntax = await call('/entity.find', { type_name: 'person', filter: "name = 'Ann' and" });
     expectRegError(syntax, 200, 'filter');
-    expect(syntax.body.error_description).toMatch(/at the end$/);
+    expect(syntax.body.error_description).toMatch(/found the end of the filter at position 17$/);
     const position = await call('/entity.find', { type_name: 'person', filter: 'name = = 1' });
     expect(position.body.error_description).toMatch(/at position 8$/);
     expectRegError(await call('/entity.find', { type_name: 'person', filter: "password = 'x'" }), 200, 'filter');

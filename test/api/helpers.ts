@@ -406,6 +406,42 @@ export async function addApplicationWithOwner(t: TestServer): Promise<OtherAppli
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hosted Login: an API client that belongs to an OIDC client (janrainOidcClientId may name only that)
+
+const hostedLoginSetups = new WeakMap<TestServer, Promise<{ token: string; loginPolicy: string; tokenPolicy: string }>>();
+
+async function hostedLoginSetup(t: TestServer): Promise<{ token: string; loginPolicy: string; tokenPolicy: string }> {
+  const b = t.server.bootstrap;
+  if (!b.created) throw new Error('the test server was not bootstrapped');
+  const cc = b.credentials.configuration_client;
+  const res = await t.fetch(`/${t.customerId}/login/token`, { method: 'POST', headers: { authorization: basicHeader(cc.client_id, cc.client_secret) }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: '*:config/**' }) });
+  const token = String(((await res.json()) as Record<string, unknown>).access_token);
+  const policy = await t.fetch(`/${t.customerId}/config/loginPolicies`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'tests', loginURL: 'https://login.example.com/login', identityStoreDetails: { type: 'janrainCapture', connectionDetails: { domain: 'c.example.com', applicationId: t.applicationId, entityType: 'user', clientId: t.owner.clientId, clientSecret: t.owner.clientSecret } } }),
+  });
+  const loginPolicy = String(((await policy.json()) as Record<string, unknown>).id);
+  return { token, loginPolicy, tokenPolicy: cc.token_policy_id };
+}
+
+/** A public OIDC client's own API client (with its secret, read by the owner), and the OIDC client's id. */
+export async function addHostedLoginClient(t: TestServer): Promise<Credentials & { oidcClientId: string }> {
+  let setup = hostedLoginSetups.get(t);
+  if (!setup) hostedLoginSetups.set(t, (setup = hostedLoginSetup(t)));
+  const { token, loginPolicy, tokenPolicy } = await setup;
+  const res = await t.fetch(`/${t.customerId}/config/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `hosted ${randomString(8)}`, type: 'public', redirectURIs: ['https://app.example.com/cb'], loginPolicy, tokenPolicy }),
+  });
+  const body = (await res.json()) as { id: string; _links: { application_client: { href: string } } };
+  const clientId = body._links.application_client.href.split('/').pop() ?? '';
+  const view = await t.fetch(`/config/${t.applicationId}/clients/${clientId}`, { headers: { authorization: basicHeader(t.owner.clientId, t.owner.clientSecret) } });
+  return { clientId, clientSecret: String(((await view.json()) as Record<string, unknown>)._secret), oidcClientId: body.id };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Several processes' worth of servers on one PostgreSQL database
 
 export interface SharedServer {

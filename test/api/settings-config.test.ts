@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
   addApplicationWithOwner,
   addClient,
+  addHostedLoginClient,
   auditList,
   basic,
   cfg,
@@ -21,9 +22,11 @@ import {
   type OtherApplication,
 } from './helpers.js';
 
-/** Seed 002's full example body, as published (custom block and standard settings). */
-const SEED_CUSTOM = {
-  janrainOidcClientId: '7de8f0e4-5112-4e67-9cf7-a735050e965b',
+/**
+ * Seed 002's full example body (custom block and standard settings). Its janrainOidcClientId is the
+ * OIDC client of the API client it is put on: a setting may name only that (`seedCustom`).
+ */
+const SEED_THEMING = {
   'theming.stylesheet': 'https://documentation.akamai.com/custom-styles.css',
   'theming.logoURL': 'https://documentation.akamai.com/images/logo.svg',
   'theming.faviconURL': 'https://documentation.akamai.com/images/favicon.svg',
@@ -36,7 +39,9 @@ const SEED_STANDARD = {
   rpx_realm: 'documentation-login',
   rpx_id: 'fdbppnbjfcbbijkmifkl',
 };
-const SEED_BODY = { custom: SEED_CUSTOM, ...SEED_STANDARD };
+type HostedClient = Credentials & { oidcClientId: string };
+const seedCustom = (c: HostedClient): Record<string, string> => ({ janrainOidcClientId: c.oidcClientId, ...SEED_THEMING });
+const seedBody = (c: HostedClient): Record<string, unknown> => ({ custom: seedCustom(c), ...SEED_STANDARD });
 const RESET_URL = 'https://documentation.akamai.com/reset-password';
 
 /** Seed 002's "Required" column. */
@@ -78,6 +83,12 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
   const clientPath = (id: string): string => `/config/${t.applicationId}/clients/${id}/settings`;
   const globalPath = (): string => `/config/${t.applicationId}/settings`;
   const newClient = async (features: string[] = ['login_client']): Promise<Credentials> => addClient(t, t.owner, features);
+  /** The API client of an OIDC client, its automatic settings cleared: the tests start from nothing. */
+  const newHostedClient = async (): Promise<HostedClient> => {
+    const c = await addHostedLoginClient(t);
+    expect((await cfg(t, 'PUT', clientPath(c.clientId), { auth: owner(), json: {} })).status).toBe(200);
+    return c;
+  };
 
   const putClient = async (id: string, body: unknown, auth: Auth = owner()): Promise<ConfigResult> => cfg(t, 'PUT', clientPath(id), { auth, json: body });
   const okPutClient = async (id: string, body: unknown): Promise<ClientSettingsView> => {
@@ -156,37 +167,38 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
   describe('seed 002: custom block, forgotten custom, PUT replaces, delete by leaving out', () => {
     it('stores the seed body with the custom settings apart from the standard ones', async () => {
       await okPutGlobal({});
-      const c = await newClient();
-      const put = await okPutClient(c.clientId, SEED_BODY);
+      const c = await newHostedClient();
+      const put = await okPutClient(c.clientId, seedBody(c));
       expect(put.warnings).toBeUndefined();
       for (const view of [put, await getClient(c.clientId)]) {
         expect(view._self).toBe(clientPath(c.clientId));
         expect(view.client).toEqual(SEED_STANDARD);
-        expect(view.custom).toEqual(SEED_CUSTOM);
+        expect(view.custom).toEqual(seedCustom(c));
         expect(view.global).toEqual({ custom: {} });
         // Only password_reset_url (required, cannot inherit) is still missing.
         expect(view.hostedLogin).toEqual({ complete: false, missing: ['password_reset_url'] });
       }
       // The custom settings are readable through the legacy API too.
-      expect((await legacyGet('janrainOidcClientId', c)).byOwner).toBe(SEED_CUSTOM.janrainOidcClientId);
-      expect((await legacyGet('theming.stylesheet', c)).bySelf).toBe(SEED_CUSTOM['theming.stylesheet']);
+      expect((await legacyGet('janrainOidcClientId', c)).byOwner).toBe(c.oidcClientId);
+      expect((await legacyGet('theming.stylesheet', c)).bySelf).toBe(SEED_THEMING['theming.stylesheet']);
     });
 
     it('forgotten custom: custom settings at the top level answer 200, are not stored, and each is named in warnings', async () => {
       const c = await newClient();
-      const res = await putClient(c.clientId, { ...SEED_CUSTOM, user_entity_type: 'user' });
+      const forgotten = { janrainOidcClientId: '7de8f0e4-5112-4e67-9cf7-a735050e965b', ...SEED_THEMING };
+      const res = await putClient(c.clientId, { ...forgotten, user_entity_type: 'user' });
       expect(res.status, res.text).toBe(200);
       const view = res.body as ClientSettingsView;
       expect(Array.isArray(view.warnings)).toBe(true);
       const warnings = view.warnings ?? [];
-      expect(warnings).toHaveLength(Object.keys(SEED_CUSTOM).length);
-      for (const key of Object.keys(SEED_CUSTOM)) expect(warnings.some((w) => w.includes(key)), `${key} in ${JSON.stringify(warnings)}`).toBe(true);
+      expect(warnings).toHaveLength(Object.keys(forgotten).length);
+      for (const key of Object.keys(forgotten)) expect(warnings.some((w) => w.includes(key)), `${key} in ${JSON.stringify(warnings)}`).toBe(true);
       for (const stored of [view, await getClient(c.clientId)]) {
         expect(stored.client).toEqual({ user_entity_type: 'user' });
         expect(stored.custom).toEqual({});
         expect(stored.hostedLogin.missing).toContain('janrainOidcClientId');
       }
-      for (const key of Object.keys(SEED_CUSTOM)) expect((await legacyGet(key, c)).byOwner).toBeNull();
+      for (const key of Object.keys(forgotten)) expect((await legacyGet(key, c)).byOwner).toBeNull();
     });
 
     it('an unknown non-custom key alone is dropped with a warning; nothing else changes', async () => {
@@ -202,8 +214,8 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
 
     it('replace with one setting: after the seed body, a PUT of only password_reset_url leaves just that one', async () => {
       await okPutGlobal({});
-      const c = await newClient();
-      await okPutClient(c.clientId, SEED_BODY);
+      const c = await newHostedClient();
+      await okPutClient(c.clientId, seedBody(c));
       const put = await okPutClient(c.clientId, { password_reset_url: RESET_URL });
       expect(put.warnings).toBeUndefined();
       for (const view of [put, await getClient(c.clientId)]) {
@@ -219,26 +231,26 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
 
     it('the full body with password_reset_url makes a complete Hosted Login client; leaving it out deletes it', async () => {
       await okPutGlobal({});
-      const c = await newClient();
-      const full = await okPutClient(c.clientId, { ...SEED_BODY, password_reset_url: RESET_URL });
+      const c = await newHostedClient();
+      const full = await okPutClient(c.clientId, { ...seedBody(c), password_reset_url: RESET_URL });
       expect(full.client).toEqual({ ...SEED_STANDARD, password_reset_url: RESET_URL });
-      expect(full.custom).toEqual(SEED_CUSTOM);
+      expect(full.custom).toEqual(seedCustom(c));
       expect(full.hostedLogin).toEqual({ complete: true, missing: [] });
 
-      const without = await okPutClient(c.clientId, SEED_BODY);
+      const without = await okPutClient(c.clientId, seedBody(c));
       for (const view of [without, await getClient(c.clientId)]) {
         expect(view.client).toEqual(SEED_STANDARD);
         expect(view.client).not.toHaveProperty('password_reset_url');
-        expect(view.custom).toEqual(SEED_CUSTOM);
+        expect(view.custom).toEqual(seedCustom(c));
         expect(view.hostedLogin).toEqual({ complete: false, missing: ['password_reset_url'] });
       }
       expect((await legacyGet('password_reset_url', c)).byOwner).toBeNull();
     });
 
     it('leaving a custom setting out of the custom block deletes it', async () => {
-      const c = await newClient();
-      await okPutClient(c.clientId, SEED_BODY);
-      const rest: Record<string, string> = { ...SEED_CUSTOM };
+      const c = await newHostedClient();
+      await okPutClient(c.clientId, seedBody(c));
+      const rest: Record<string, string> = seedCustom(c);
       delete rest['theming.faviconURL'];
       const view = await okPutClient(c.clientId, { ...SEED_STANDARD, custom: rest });
       expect(view.custom).toEqual(rest);
@@ -257,13 +269,13 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
   describe('Hosted Login status', () => {
     it('the missing list shrinks as required settings are added, and the client is complete when all are present', async () => {
       await okPutGlobal({});
-      const c = await newClient();
+      const c = await newHostedClient();
       let view = await getClient(c.clientId);
       expect(view.hostedLogin.complete).toBe(false);
       expect(sorted(view.hostedLogin.missing)).toEqual(HOSTED_LOGIN_REQUIRED);
 
       const steps: [string, Record<string, unknown>][] = [
-        ['janrainOidcClientId', { custom: { janrainOidcClientId: SEED_CUSTOM.janrainOidcClientId } }],
+        ['janrainOidcClientId', { custom: { janrainOidcClientId: c.oidcClientId } }],
         ['user_entity_type', { user_entity_type: 'user' }],
         ['default_flow_name', { default_flow_name: 'standard' }],
         ['default_flow_version', { default_flow_version: '20190405205553900000' }],
@@ -283,27 +295,25 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
     });
 
     it('inheritable required settings may come from the global scope; password_reset_url and janrainOidcClientId may not', async () => {
-      await okPutGlobal({
-        user_entity_type: 'user',
-        default_flow_name: 'standard',
-        default_flow_version: '20190405205553900000',
-        password_reset_url: RESET_URL,
-        custom: { janrainOidcClientId: SEED_CUSTOM.janrainOidcClientId },
-      });
-      const c = await newClient();
+      await okPutGlobal({ user_entity_type: 'user', default_flow_name: 'standard', default_flow_version: '20190405205553900000', password_reset_url: RESET_URL });
+      const c = await newHostedClient();
+      // janrainOidcClientId cannot even be set globally: it names one API client's own OIDC client.
+      const global = await cfg(t, 'PUT', globalPath(), { auth: owner(), json: { custom: { janrainOidcClientId: c.oidcClientId } } });
+      expect(global.status).toBe(400);
+      expect(global.text).toMatch(/janrainOidcClientId/);
       const view = await getClient(c.clientId);
       expect(sorted(view.hostedLogin.missing)).toEqual(['janrainOidcClientId', 'password_reset_url']);
       expect(await legacyGet('password_reset_url', c)).toEqual({ byOwner: null, bySelf: null });
       expect((await legacyGet('default_flow_name', c)).byOwner).toBe('standard');
-      const done = await okPutClient(c.clientId, { password_reset_url: RESET_URL, custom: { janrainOidcClientId: SEED_CUSTOM.janrainOidcClientId } });
+      const done = await okPutClient(c.clientId, { password_reset_url: RESET_URL, custom: { janrainOidcClientId: c.oidcClientId } });
       expect(done.hostedLogin).toEqual({ complete: true, missing: [] });
       await okPutGlobal({});
     });
 
     it('an empty value does not count as present', async () => {
       await okPutGlobal({});
-      const c = await newClient();
-      const view = await okPutClient(c.clientId, { ...SEED_BODY, password_reset_url: '' });
+      const c = await newHostedClient();
+      const view = await okPutClient(c.clientId, { ...seedBody(c), password_reset_url: '' });
       expect(view.client.password_reset_url).toBe('');
       expect(view.hostedLogin).toEqual({ complete: false, missing: ['password_reset_url'] });
     });
@@ -312,9 +322,9 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
   describe('application settings and options', () => {
     it('GET without include_clients has no clients; include_clients=true adds every client’s settings', async () => {
       await okPutGlobal({ site_name: 'global site', custom: { g: 'v' } });
-      const c1 = await newClient();
+      const c1 = await newHostedClient();
       const c2 = await newClient();
-      await okPutClient(c1.clientId, SEED_BODY);
+      await okPutClient(c1.clientId, seedBody(c1));
       await okPutClient(c2.clientId, { site_name: 'c2', custom: { x: 'y' } });
 
       const plain = await getGlobal();
@@ -326,7 +336,7 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
       expect(all._self).toBe(globalPath());
       expect(all.site_name).toBe('global site');
       expect(all.custom).toEqual({ g: 'v' });
-      expect(all.clients?.[c1.clientId]).toEqual({ ...SEED_STANDARD, custom: SEED_CUSTOM });
+      expect(all.clients?.[c1.clientId]).toEqual({ ...SEED_STANDARD, custom: seedCustom(c1) });
       expect(all.clients?.[c2.clientId]).toEqual({ site_name: 'c2', custom: { x: 'y' } });
       expect(Object.keys(all.clients ?? {})).not.toContain('');
     });
@@ -357,8 +367,9 @@ describe.each(ENGINES)('configuration API settings on %s', (engine) => {
 
     it('every option that is not global-only is accepted at client scope without a warning', async () => {
       const options = (await cfg(t, 'GET', `${globalPath()}/options`, { auth: owner() })).body as SettingOption[];
-      const c = await newClient();
-      const valueFor = (o: SettingOption): unknown => (o.type === 'integer' ? '5' : o.type === 'boolean' ? 'true' : o.type === 'json' ? ['a'] : 'v');
+      const c = await newHostedClient();
+      // janrainOidcClientId can only name the client's own OIDC client.
+      const valueFor = (o: SettingOption): unknown => (o.name === 'janrainOidcClientId' ? c.oidcClientId : o.type === 'integer' ? '5' : o.type === 'boolean' ? 'true' : o.type === 'json' ? ['a'] : 'v');
       const standard = options.filter((o) => !o.globalOnly);
       const body: Record<string, unknown> = {};
       const custom: Record<string, unknown> = {};

@@ -19,6 +19,7 @@ import {
   type OtherApplication,
   type ParamList,
   type RegResult,
+  addHostedLoginClient,
 } from './helpers.js';
 
 const UNKNOWN_CLIENT = 'nosuchclient0000000000000000000';
@@ -230,14 +231,28 @@ describe.each(ENGINES)('legacy settings API on %s', (engine) => {
     });
 
     it('keys set through the legacy API show in the configuration API: standard at the top, others in custom', async () => {
-      const c = await newClient();
-      await ok('set_multi', { items: JSON.stringify({ site_name: 's', janrainOidcClientId: 'oidc', my_flag: 'on' }), for_client_id: c.clientId });
+      // A Hosted Login API client: janrainOidcClientId may name only its own OIDC client.
+      const c = await addHostedLoginClient(t);
+      expect((await cfg(t, 'PUT', `/config/${t.applicationId}/clients/${c.clientId}/settings`, { auth: basic(t.owner), json: {} })).status).toBe(200);
+      await ok('set_multi', { items: JSON.stringify({ site_name: 's', janrainOidcClientId: c.oidcClientId, my_flag: 'on' }), for_client_id: c.clientId });
       const res = await cfg(t, 'GET', `/config/${t.applicationId}/clients/${c.clientId}/settings`, { auth: basic(t.owner) });
       expect(res.status, res.text).toBe(200);
       const view = res.body as { client: unknown; custom: unknown; hostedLogin: { missing: string[] } };
       expect(view.client).toEqual({ site_name: 's' });
-      expect(view.custom).toEqual({ janrainOidcClientId: 'oidc', my_flag: 'on' });
+      expect(view.custom).toEqual({ janrainOidcClientId: c.oidcClientId, my_flag: 'on' });
       expect(view.hostedLogin.missing).not.toContain('janrainOidcClientId');
+    });
+
+    it('janrainOidcClientId names the client\'s own OIDC client only: not another\'s, not an unknown one, not globally', async () => {
+      const hosted = await addHostedLoginClient(t);
+      const plain = await newClient();
+      for (const [target, value] of [[plain.clientId, hosted.oidcClientId], [plain.clientId, '7de8f0e4-5112-4e67-9cf7-a735050e965b'], [hosted.clientId, 'not-an-id']] as const) {
+        const res = await reg(t, '/settings/set', { key: 'janrainOidcClientId', value, for_client_id: target }, { auth: basic(t.owner) });
+        expect(res.body.stat, JSON.stringify(res.body)).toBe('error');
+        expect(String(res.body.error_description)).toMatch(/OIDC client/);
+      }
+      expect((await reg(t, '/settings/set_default', { key: 'janrainOidcClientId', value: hosted.oidcClientId }, { auth: basic(t.owner) })).body.stat).toBe('error');
+      expect(await ok('set', { key: 'janrainOidcClientId', value: hosted.oidcClientId, for_client_id: hosted.clientId })).toBe(true);
     });
 
     it('delete and delete_default: result says whether the key existed; each touches its own scope', async () => {

@@ -80,10 +80,10 @@ describe('two servers sharing one PostgreSQL database: settings', () => {
     expect(await effective(b, 'site_name')).toBeNull();
     expect((await clientView(b)).client).toEqual({});
     expect(await effective(b, 'site_name')).toBeNull();
-    await putClient(a, { site_name: 'first', custom: { janrainOidcClientId: 'oidc-1' } });
+    await putClient(a, { site_name: 'first', custom: { 'theming.logoURL': 'https://x.test/1.svg' } });
     expect(await effective(a, 'site_name')).toBe('first');
     expect(await seenOn(() => effective(b, 'site_name'), 'first')).toBe('first');
-    expect(await seenOn(async () => (await clientView(b)).custom, { janrainOidcClientId: 'oidc-1' })).toEqual({ janrainOidcClientId: 'oidc-1' });
+    expect(await seenOn(async () => (await clientView(b)).custom, { 'theming.logoURL': 'https://x.test/1.svg' })).toEqual({ 'theming.logoURL': 'https://x.test/1.svg' });
     // The client itself, asking B about itself, sees it too.
     expect(await legacy(b, 'get', { key: 'site_name' }, c)).toBe('first');
   });

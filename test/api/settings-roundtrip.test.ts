@@ -19,12 +19,12 @@ describe.each(ENGINES)('settings round trips on %s', (engine) => {
 
   it('a GET of a client’s settings, changed and PUT back, keeps every setting (seed 002’s advice)', async () => {
     const path = `/config/${t.applicationId}/clients/${t.login.clientId}/settings`;
-    await json('PUT', path, { user_entity_type: 'user', default_flow_name: 'standard', custom: { janrainOidcClientId: 'abc' } });
+    await json('PUT', path, { user_entity_type: 'user', default_flow_name: 'standard', custom: { 'theming.logoURL': 'https://x.test/logo.svg' } });
     const current = await json('GET', path);
     const edited = { ...current, client: { ...(current.client as Record<string, unknown>), password_reset_url: 'https://x.test/reset' } };
     const after = await json('PUT', path, edited);
     expect(after.client).toEqual({ user_entity_type: 'user', default_flow_name: 'standard', password_reset_url: 'https://x.test/reset' });
-    expect(after.custom).toEqual({ janrainOidcClientId: 'abc' });
+    expect(after.custom).toEqual({ 'theming.logoURL': 'https://x.test/logo.svg' });
     expect(after.warnings).toBeUndefined();
   });
 

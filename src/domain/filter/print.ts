@@ -60,6 +60,7 @@ function print(node: FilterNode): string {
   }
 }
 
+/** Canonical text of `node`, a tree as parseFilter produces it (and/or with two items or more). */
 export function printFilter(node: FilterNode): string {
   return print(node);
 }
