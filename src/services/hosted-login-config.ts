@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import { covers, parseScope, ScopeSet, ScopeSyntaxError, type Scope } from '../domain/scopes.js';
+import { patchSessionPolicy, sessionPolicyOf, type SessionPolicy } from '../domain/session-policy.js';
 import { canMintConfigTokens, configScopesOf, type TokenPolicyFields } from '../domain/token-policy.js';
 import { constantTimeEqual } from '../security/constant-time.js';
 import { newConfigToken, newUuid } from '../security/random.js';
@@ -22,7 +23,9 @@ import {
   insertTokenPolicy,
   listOidcClients,
   listTokenPolicies,
+  readSessionPolicy,
   updateTokenPolicy,
+  writeSessionPolicy,
   usableOidcSecrets,
   type OidcClient,
   type TokenPolicy,
@@ -140,10 +143,14 @@ export class HostedLoginConfigService {
     return { accessToken: token, expiresIn: lifetime, granted: granted.map((g) => g.text), warnings };
   }
 
-  /** The bearer of a configuration token of this customer, or null (unknown, expired, revoked, another customer's). */
-  async bearer(customerId: string, token: string): Promise<ConfigBearer | null> {
+  /**
+   * The bearer of a configuration token of this customer (null: any customer, for the paths without
+   * one), or null when unknown, expired, revoked or another customer's.
+   */
+  async bearer(customerId: string | null, token: string): Promise<ConfigBearer | null> {
     const stored = await findConfigToken(this.ctx.store.db, digestOf(token));
-    if (!stored || stored.customerId !== customerId || stored.expiresAt <= nowTimestamp()) return null;
+    if (!stored || (customerId !== null && stored.customerId !== customerId) || stored.expiresAt <= nowTimestamp()) return null;
+    customerId = stored.customerId;
     const scopes = new ScopeSet(stored.scopes.split(' ').filter((s) => s !== '').map(parseScope));
     return { customerId, clientId: stored.clientId, scopes, scopeText: stored.scopes, issuedAt: stored.issuedAt, expiresAt: stored.expiresAt };
   }
@@ -162,6 +169,25 @@ export class HostedLoginConfigService {
     await this.authenticateClient(customerId, clientId, secret);
     const stored = await findConfigToken(this.ctx.store.db, digestOf(token));
     if (stored && stored.customerId === customerId) await deleteConfigToken(this.ctx.store.db, digestOf(token));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The session policy
+  // -------------------------------------------------------------------------------------------
+
+  async sessionPolicy(customerId: string): Promise<SessionPolicy> {
+    return sessionPolicyOf(await readSessionPolicy(this.ctx.store.db, customerId));
+  }
+
+  async patchSessionPolicy(actor: ConfigActor, patch: unknown): Promise<SessionPolicy> {
+    return this.ctx.store.db.transaction().execute(async (trx) => {
+      const before = sessionPolicyOf(await readSessionPolicy(trx, actor.customerId));
+      const after = patchSessionPolicy(before, patch);
+      const now = nowTimestamp();
+      await writeSessionPolicy(trx, actor.customerId, { ...after }, now);
+      await appendAudit(trx, { at: now, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation: 'sessionPolicy.patch', target: `customer:${actor.customerId}/session_policy:default`, before, after });
+      return after;
+    });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -118,6 +118,13 @@ export interface LoginPoliciesTable {
   updated_at: string;
 }
 
+export interface SessionPoliciesTable {
+  customer_id: string;
+  /** JSON: deactivated, inactivityTTL, absoluteTTL */
+  document: string;
+  updated_at: string;
+}
+
 export interface OidcClientSecretsTable {
   id: Generated<number>;
   client_id: string;
@@ -235,6 +242,7 @@ export interface Database {
   token_policies: TokenPoliciesTable;
   oidc_clients: OidcClientsTable;
   login_policies: LoginPoliciesTable;
+  session_policies: SessionPoliciesTable;
   oidc_client_secrets: OidcClientSecretsTable;
   config_tokens: ConfigTokensTable;
   entity_type_versions: EntityTypeVersionsTable;

@@ -165,4 +165,22 @@ describe.each(ENGINES)('Hosted Login configuration on %s', (engine) => {
     const rows = await t.server.context.store.db.selectFrom('audit_log').select(['operation', 'target']).where('operation', 'like', 'tokenPolicy.%').execute();
     expect(rows.map((r) => r.operation)).toEqual(expect.arrayContaining(['tokenPolicy.create', 'tokenPolicy.replace', 'tokenPolicy.delete']));
   });
+
+  it('reads and merge-patches the session policy with exactly the scopes of spec §3.4', async () => {
+    const session = async (bearer: string, method = 'GET', body?: unknown, type = 'application/merge-patch+json'): Promise<{ status: number; body: Json }> => {
+      const res = await t.fetch('/config/v3/policies/sessions-default', { method, headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': type }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, body: (await res.json()) as Json };
+    };
+    const reader = await token('.:config/v3/policies/sessions-default');
+    const writer = await token('+:config/v3/policies/sessions-default');
+    expect(await session(reader)).toEqual({ status: 200, body: { deactivated: false, inactivityTTL: 2592000, absoluteTTL: 31536000 } });
+    expect((await session(reader, 'PATCH', { deactivated: true })).status).toBe(403);
+    expect((await session(writer)).status).toBe(403);
+    expect(await session(writer, 'PATCH', { inactivityTTL: 3600, absoluteTTL: -1 })).toEqual({ status: 200, body: { deactivated: false, inactivityTTL: 3600, absoluteTTL: -1 } });
+    expect((await session(writer, 'PATCH', { deactivated: true }, 'application/json')).body).toMatchObject({ deactivated: true, inactivityTTL: 3600 });
+    expect((await session(writer, 'PATCH', { absoluteTTL: null })).body).toMatchObject({ absoluteTTL: 31536000 });
+    for (const bad of [{ inactivityTTL: 59 }, { absoluteTTL: 100 }, { deactivated: 'yes' }, { lifetime: 1 }]) expect((await session(writer, 'PATCH', bad)).status).toBe(422);
+    expect((await session(reader)).body).toEqual({ deactivated: true, inactivityTTL: 3600, absoluteTTL: 31536000 });
+    expect((await t.fetch('/config/v3/policies/sessions-default')).status).toBe(401);
+  });
 });

@@ -89,21 +89,23 @@ type ConfigHandler = (call: { request: FastifyRequest; reply: FastifyReply; bear
  * A configuration API route: a bearer token of this customer whose scopes allow the method on the
  * path after `/{customerId}/` (401 without a valid token, 403 "Not Authorized" without the scope).
  */
-function configRoute(app: FastifyInstance, service: HostedLoginConfigService, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, handler: ConfigHandler): void {
+function configRoute(app: FastifyInstance, service: HostedLoginConfigService, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, handler: ConfigHandler): void {
+  // Paths without a customer (the session policy) take the customer of the token.
+  const customerInPath = url.startsWith('/:customerId/');
   app.route({
     method,
     url,
     handler: async (request, reply) => {
       const params = request.params as Record<string, string>;
-      const customerId = params.customerId ?? '';
       const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
       if (!m) throw new ConfigRefused(401, 'Authentication required.');
-      const bearer = UUID.test(customerId) ? await service.bearer(customerId, m[1] ?? '') : null;
+      const inPath = customerInPath ? (params.customerId ?? '') : null;
+      const bearer = inPath === null || UUID.test(inPath) ? await service.bearer(inPath, m[1] ?? '') : null;
       if (!bearer) throw new ConfigRefused(401, 'The access token is not valid: it is unknown, expired or revoked.');
-      const path = requestSegments(request.url).slice(1);
+      const path = requestSegments(request.url).slice(customerInPath ? 1 : 0);
       if (!bearer.scopes.allows(method, path)) throw new ConfigRefused(403, 'Not Authorized');
       void reply.header('cache-control', 'no-store');
-      return handler({ request, reply, bearer, customerId, params });
+      return handler({ request, reply, bearer, customerId: bearer.customerId, params });
     },
   });
 }
@@ -208,6 +210,12 @@ function oidcClientRoutes(app: FastifyInstance, tokens: HostedLoginConfigService
   configRoute(app, tokens, 'PUT', `${base}/:id/secret`, reset);
 }
 
+function sessionPolicyRoutes(app: FastifyInstance, tokens: HostedLoginConfigService): void {
+  const url = '/config/v3/policies/sessions-default';
+  configRoute(app, tokens, 'GET', url, async ({ customerId }) => tokens.sessionPolicy(customerId));
+  configRoute(app, tokens, 'PATCH', url, async ({ request, bearer }) => tokens.patchSessionPolicy({ customerId: bearer.customerId, clientId: bearer.clientId, address: request.ip }, request.body));
+}
+
 export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerFormParsers(app);
   const service = new HostedLoginConfigService(ctx);
@@ -229,5 +237,8 @@ export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Pro
   tokenPolicyRoutes(app, service);
   loginPolicyRoutes(app, service, new LoginPolicyService(ctx));
   oidcClientRoutes(app, service, new OidcClientService(ctx));
+  sessionPolicyRoutes(app, service);
+  // Merge patches (RFC 7396) are JSON.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   await Promise.resolve();
 }

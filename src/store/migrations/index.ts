@@ -12,6 +12,7 @@ import { entityHistoryAndSearch } from './0005-entity-history-and-search.js';
 import { hostedLoginConfig } from './0006-hosted-login-config.js';
 import { loginPolicies } from './0007-login-policies.js';
 import { oidcClientLinks } from './0008-oidc-client-links.js';
+import { sessionPolicies } from './0009-session-policies.js';
 
 export type EngineMigration = (engine: Engine) => Migration;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, EngineMigration> = {
   '0006-hosted-login-config': hostedLoginConfig,
   '0007-login-policies': loginPolicies,
   '0008-oidc-client-links': oidcClientLinks,
+  '0009-session-policies': sessionPolicies,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

@@ -250,3 +250,17 @@ export async function currentOidcSecret(db: Kysely<Database>, clientId: string):
   const r = await db.selectFrom('oidc_client_secrets').select(['key_id', 'ciphertext']).where('client_id', '=', clientId).where('expires_at', 'is', null).orderBy('id', 'desc').executeTakeFirst();
   return r ? { keyId: r.key_id, ciphertext: r.ciphertext } : null;
 }
+
+/** A customer's stored session policy document, or null for the defaults. */
+export async function readSessionPolicy(db: Kysely<Database>, customerId: string): Promise<Record<string, unknown> | null> {
+  const r = await db.selectFrom('session_policies').select('document').where('customer_id', '=', customerId).executeTakeFirst();
+  return r ? (JSON.parse(r.document) as Record<string, unknown>) : null;
+}
+
+export async function writeSessionPolicy(db: Kysely<Database>, customerId: string, document: Record<string, unknown>, now: string): Promise<void> {
+  await db
+    .insertInto('session_policies')
+    .values({ customer_id: customerId, document: JSON.stringify(document), updated_at: now })
+    .onConflict((oc) => oc.column('customer_id').doUpdateSet({ document: JSON.stringify(document), updated_at: now }))
+    .execute();
+}
