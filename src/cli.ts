@@ -2,6 +2,7 @@
 // The idcloud command: serve | init | migrate | help | version.
 import { createWriteStream, realpathSync } from 'node:fs';
 import { once } from 'node:events';
+import { hostedLoginCommand, type HostedLoginArgs } from './cli/hosted-login.js';
 import { CommandError, exportUsers, importUsers } from './cli/import-export.js';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -20,7 +21,7 @@ import { findApiClient } from './store/repositories/api-clients.js';
 import { SettingsService } from './services/settings.js';
 import { effectiveSettings, hostedLoginStatus } from './domain/settings.js';
 
-const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'settings', 'import', 'export', 'help', 'version'] as const;
+const COMMANDS = ['serve', 'init', 'migrate', 'audit', 'settings', 'import', 'export', 'hosted-login', 'help', 'version'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Exit codes: 2 for a bad command line or configuration, 1 for a failure while running. */
@@ -48,7 +49,11 @@ export interface ParsedCommandLine {
   audit: AuditFilters;
   settingsClient?: string;
   transfer?: { file?: string; flags: Record<string, string>; restart: boolean; passwordHashes: boolean };
+  hostedLogin?: HostedLoginArgs;
 }
+
+/** Flags of `idcloud hosted-login`. */
+const HOSTED_LOGIN_FLAGS = ['customer', 'client-id', 'client-secret', 'scope', 'json'] as const;
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
   const [first, ...rest] = argv;
@@ -68,11 +73,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     for (const flag of EXPORT_FLAGS) options[flag] = { type: 'string' };
     options['password-hashes'] = { type: 'boolean' };
   }
+  if (command === 'hosted-login') for (const flag of HOSTED_LOGIN_FLAGS) options[flag] = { type: 'string' };
 
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: command === 'import' }));
+    ({ values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: command === 'import' || command === 'hosted-login' }));
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad command line');
   }
@@ -93,7 +99,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     for (const flag of [...IMPORT_FLAGS, ...EXPORT_FLAGS]) if (typeof values[flag] === 'string') flags[flag] = values[flag];
     transfer = { file: positionals[0], flags, restart: values.restart === true, passwordHashes: values['password-hashes'] === true };
   }
-  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit, settingsClient, transfer };
+  let hostedLogin: HostedLoginArgs | undefined;
+  if (command === 'hosted-login') {
+    const [action, kind, ...extra] = positionals;
+    if (action === undefined || extra.length > 0) throw new UsageError('hosted-login needs: token | list <kind> | create <kind>; see idcloud help');
+    const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? values[flag] : undefined);
+    hostedLogin = { action, kind, customer: text('customer'), clientId: text('client-id'), clientSecret: text('client-secret') ?? (env.IDCLOUD_CONFIG_CLIENT_SECRET || undefined), scope: text('scope'), json: text('json') };
+  }
+  return { command, config, seededOwner: { clientId: seed('owner-client-id'), clientSecret: seed('owner-client-secret') }, audit, settingsClient, transfer, hostedLogin };
 }
 
 export function helpText(): string {
@@ -113,6 +126,10 @@ export function helpText(): string {
     '            [--application ID] [--batch N (500)] [--failures FILE] [--restart]',
     '  export    --type NAME: print records as JSON lines, in id order',
     '            [--application ID] [--filter TEXT] [--page N (1000)] [--password-hashes] [--output FILE]',
+    '  hosted-login token --client-id ID [--client-secret S | IDCLOUD_CONFIG_CLIENT_SECRET] [--scope SCOPES]',
+    '            a configuration access token for a configuration client (default scope *:**)',
+    '  hosted-login list token-policies|login-policies|clients, hosted-login create token-policy|login-policy|client --json BODY',
+    '            [--customer ID]: Hosted Login configuration, as JSON lines',
     '  version   print the version',
     '',
     'Options (flag, environment variable):',
@@ -257,6 +274,19 @@ async function transfer(parsed: ParsedCommandLine): Promise<number> {
   }
 }
 
+async function hostedLogin(parsed: ParsedCommandLine): Promise<number> {
+  const { store, secretBox } = await prepareStorage(parsed.config, process.env);
+  try {
+    await hostedLoginCommand(store, secretBox, parsed.hostedLogin ?? { action: '' }, (value) => out(JSON.stringify(value)));
+    return 0;
+  } catch (err) {
+    if (err instanceof CommandError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ParsedCommandLine;
   try {
@@ -294,6 +324,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'import':
       case 'export':
         return await transfer(parsed);
+      case 'hosted-login':
+        return await hostedLogin(parsed);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { hash, verify } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 import { constantTimeEqual } from './constant-time.js';
-import { BCRYPT, MD5_STORED, PBKDF2_STORED, SALTED_STORED } from './imported-passwords.js';
+import { ARGON2, BCRYPT, MAX_ITERATIONS, MD5_STORED, PBKDF2_STORED, SALTED_STORED } from './imported-passwords.js';
 
 const ARGON2ID = 2; // Algorithm.Argon2id; the const enum cannot be imported under isolatedModules
 const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -21,14 +21,17 @@ export function hashPassword(plaintext: string): Promise<string> {
 
 /** True when the stored hash is not argon2id with today's parameters (re-hash after a successful check). */
 export function needsUpgrade(stored: string): boolean {
-  return !stored.startsWith(CURRENT_PREFIX);
+  return !(stored.startsWith(CURRENT_PREFIX) && ARGON2.test(stored));
 }
 
+/** Stored forms of imported hashes (imported-passwords.ts); digests are compared in constant time. */
 async function verifyImported(stored: string, plaintext: string): Promise<boolean> {
+  // bcrypt reads only the first 72 bytes of the password, as the system that made the hash did.
   if (BCRYPT.test(stored)) return verifyBcrypt(plaintext, stored);
   let m = PBKDF2_STORED.exec(stored);
   if (m) {
     const expected = Buffer.from(m[4] ?? '', 'base64');
+    if (Number(m[2]) > MAX_ITERATIONS || expected.length < 16) return false; // importHash stores nothing else
     const derived = await pbkdf2Async(plaintext, Buffer.from(m[3] ?? '', 'base64'), Number(m[2]), expected.length, m[1] ?? 'sha256');
     return constantTimeEqual(derived, expected);
   }
