@@ -16,6 +16,7 @@ import {
   scenarios as registeredScenarios,
   type BaselineServer,
   type IdcloudServer,
+  type OidcProviderServer,
   type Scenario,
   type ScenarioRequest,
 } from './scenarios.js';
@@ -177,7 +178,7 @@ const KILL_TIMEOUT_MS = 2_000;
 const SETUP_FETCH_TIMEOUT_MS = 10_000;
 const LOG_TAIL_BYTES = 4_000;
 
-type AnyServer = BaselineServer | IdcloudServer;
+type AnyServer = BaselineServer | IdcloudServer | OidcProviderServer;
 
 interface ServerChild {
   kind: ServerKind;
@@ -324,7 +325,7 @@ async function startChild(kind: ServerKind, runDir: string, settings: BenchSetti
     fetch: (path: string, init?: RequestInit): Promise<Response> =>
       fetch(`${url}${path}`, { signal: AbortSignal.timeout(SETUP_FETCH_TIMEOUT_MS), ...init }),
   };
-  const server: AnyServer = ready.kind === 'idcloud' ? { kind: 'idcloud', ...base, idcloud: ready.idcloud } : { kind: 'baseline', ...base };
+  const server: AnyServer = ready.kind === 'idcloud' ? { kind: 'idcloud', ...base, idcloud: ready.idcloud } : { kind: ready.kind, ...base };
 
   const child: ServerChild = {
     kind,
@@ -439,6 +440,10 @@ function runLoad(p: PreparedScenario, seconds: number, settings: BenchSettings, 
 async function buildRequest(scenario: Scenario, server: AnyServer): Promise<ScenarioRequest> {
   if (scenario.server === 'idcloud') {
     if (server.kind !== 'idcloud') throw new ScenarioError(`scenario "${scenario.name}" got a ${server.kind} server`);
+    return typeof scenario.request === 'function' ? scenario.request(server) : scenario.request;
+  }
+  if (scenario.server === 'oidc-provider') {
+    if (server.kind !== 'oidc-provider') throw new ScenarioError(`scenario "${scenario.name}" got a ${server.kind} server`);
     return typeof scenario.request === 'function' ? scenario.request(server) : scenario.request;
   }
   if (server.kind !== 'baseline') throw new ScenarioError(`scenario "${scenario.name}" got a ${server.kind} server`);

@@ -4,7 +4,7 @@
 // SIGTERM or its IPC channel closes (the parent exited), and exits.
 
 /** The kinds of server a scenario can hit; each runs in a child process of its own. */
-export const SERVER_KINDS = ['baseline', 'idcloud'] as const;
+export const SERVER_KINDS = ['baseline', 'idcloud', 'oidc-provider'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export const CHILD_OPTIONS_ENV = 'BENCH_CHILD_OPTIONS';
@@ -32,10 +32,16 @@ export interface IdcloudDetails {
   login: ClientCredentials;
   applicationId: string;
   customerId: string;
+  /** The Hosted Login configuration client of the first start (gets configuration tokens). */
+  configuration: ClientCredentials;
 }
+
+/** The one client the oidc-provider child knows (client_credentials). */
+export const OIDC_PROVIDER_CLIENT: ClientCredentials = { clientId: 'bench-client', clientSecret: 'bench-client-secret-0123456789abcdef' };
 
 export type ChildMessage =
   | { type: 'ready'; kind: 'baseline'; port: number }
+  | { type: 'ready'; kind: 'oidc-provider'; port: number }
   | { type: 'ready'; kind: 'idcloud'; port: number; idcloud: IdcloudDetails }
   | { type: 'failed'; message: string };
 
@@ -54,7 +60,8 @@ function isIdcloudDetails(value: unknown): value is IdcloudDetails {
     isCredentials(value.owner) &&
     isCredentials(value.login) &&
     typeof value.applicationId === 'string' &&
-    typeof value.customerId === 'string'
+    typeof value.customerId === 'string' &&
+    isCredentials(value.configuration)
   );
 }
 
@@ -63,7 +70,7 @@ export function isChildMessage(value: unknown): value is ChildMessage {
   if (!isRecord(value)) return false;
   if (value.type === 'failed') return typeof value.message === 'string';
   if (value.type !== 'ready' || typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port <= 0) return false;
-  if (value.kind === 'baseline') return true;
+  if (value.kind === 'baseline' || value.kind === 'oidc-provider') return true;
   return value.kind === 'idcloud' && isIdcloudDetails(value.idcloud);
 }
 

@@ -5,7 +5,7 @@
 // server it will hit. The function may be async and may call `server.fetch` to create what the
 // request needs (an entity to read, say); idcloud servers come with their seeded credentials.
 import { formatSignatureDate, signatureHeader } from '../src/security/janrain-signature.js';
-import type { ClientCredentials, IdcloudDetails, ServerKind } from './protocol.js';
+import { OIDC_PROVIDER_CLIENT, type ClientCredentials, type IdcloudDetails, type ServerKind } from './protocol.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -38,6 +38,11 @@ export interface IdcloudServer extends BenchServer {
   idcloud: IdcloudDetails;
 }
 
+/** node-oidc-provider, configured minimally: one client_credentials client (OIDC_PROVIDER_CLIENT). */
+export interface OidcProviderServer extends BenchServer {
+  kind: 'oidc-provider';
+}
+
 type RequestSource<S> = ScenarioRequest | ((server: S) => ScenarioRequest | Promise<ScenarioRequest>);
 
 interface ScenarioCommon {
@@ -53,7 +58,8 @@ interface ScenarioCommon {
 
 export type Scenario =
   | (ScenarioCommon & { server: 'baseline'; request: RequestSource<BaselineServer> })
-  | (ScenarioCommon & { server: 'idcloud'; request: RequestSource<IdcloudServer> });
+  | (ScenarioCommon & { server: 'idcloud'; request: RequestSource<IdcloudServer> })
+  | (ScenarioCommon & { server: 'oidc-provider'; request: RequestSource<OidcProviderServer> });
 
 /** The reference scenario every other one is compared with unless it names another. */
 export const BASELINE_SCENARIO = 'baseline';
@@ -170,5 +176,48 @@ scenarios.push(
     server: 'idcloud',
     description: '/entity.update of one attribute of one record by the owner (read, validate, one write transaction with a revision check)',
     request: entityUpdateSetup,
+  },
+);
+
+/** A configuration token of the first start's configuration client, with the scopes asked for. */
+async function configToken(server: IdcloudServer, scope: string): Promise<string> {
+  const res = await server.fetch(`/${server.idcloud.customerId}/login/token`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(server.idcloud.configuration), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (typeof body.access_token !== 'string') throw new Error(`no configuration token during scenario setup: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** An authorized read of one token policy: a token allowed `.:config/tokenPolicies`, the first policy's id. */
+async function tokenPolicyReadSetup(server: IdcloudServer): Promise<ScenarioRequest> {
+  const token = await configToken(server, '.:config/tokenPolicies');
+  const cid = server.idcloud.customerId;
+  const list = (await (await server.fetch(`/${cid}/config/tokenPolicies`, { headers: { authorization: `Bearer ${token}` } })).json()) as { _embedded: { tokenPolicies: { id: string }[] } };
+  const id = list._embedded.tokenPolicies[0]?.id ?? '';
+  return { path: `/${cid}/config/tokenPolicies/${id}`, headers: { authorization: `Bearer ${token}` } };
+}
+
+scenarios.push(
+  {
+    name: 'oidc-provider-token',
+    server: 'oidc-provider',
+    description: 'node-oidc-provider, minimal configuration: POST /token, client_credentials with Basic auth (tokens in its in-memory adapter)',
+    request: formRequest('POST', '/token', { grant_type: 'client_credentials', scope: 'api' }, { authorization: basicAuth(OIDC_PROVIDER_CLIENT) }),
+  },
+  {
+    name: 'config-token',
+    server: 'idcloud',
+    compareTo: 'oidc-provider-token',
+    description: 'POST /{customerId}/login/token: a configuration token (client authentication, scope granting against the token policy, the token stored as a digest in the database)',
+    request: (server) => formRequest('POST', `/${server.idcloud.customerId}/login/token`, { grant_type: 'client_credentials', scope: '*:config/**' }, { authorization: basicAuth(server.idcloud.configuration) }),
+  },
+  {
+    name: 'token-policy-read',
+    server: 'idcloud',
+    description: 'GET /{customerId}/config/tokenPolicies/{id} with a configuration token: token lookup, scope check, one policy read',
+    request: tokenPolicyReadSetup,
   },
 );

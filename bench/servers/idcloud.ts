@@ -39,6 +39,7 @@ serveChild(async () => {
         login: { clientId: credentials.clients.login.client_id, clientSecret: credentials.clients.login.client_secret },
         applicationId: credentials.application_id,
         customerId: credentials.customer_id,
+        configuration: { clientId: credentials.configuration_client.client_id, clientSecret: credentials.configuration_client.client_secret },
       },
     },
     close: async () => {
