@@ -15,9 +15,9 @@ import { defaultConfig } from '../src/config.js';
 import { EntitySearchService } from '../src/services/entity-search.js';
 import { EntityService, type EntityCaller } from '../src/services/entities.js';
 import { EntityTypeDirectory } from '../src/services/entity-type-directory.js';
-import { randomString } from '../src/security/random.js';
 import { prepareStorage } from '../src/setup/storage.js';
 import SQLite from '../src/store/sqlite-driver.js';
+import { freshPostgresDatabase } from './postgres.js';
 import { createdOf, generateUsers } from './users.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
@@ -46,26 +46,15 @@ interface Target {
 
 async function freshTarget(adminUrl: string | null): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idcloud-data-bench-'));
-  if (adminUrl === null) return { dataDir, databaseUrl: null, drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })) };
-  const name = `idcloud_data_${randomString(10).toLowerCase()}`;
-  const admin = async (statement: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const removeDir = (): void => rmSync(dataDir, { recursive: true, force: true });
+  if (adminUrl === null) return { dataDir, databaseUrl: null, drop: () => Promise.resolve(removeDir()) };
+  const database = await freshPostgresDatabase(adminUrl, 'idcloud_data');
   return {
     dataDir,
-    databaseUrl: url.toString(),
+    databaseUrl: database.url,
     drop: async () => {
-      await admin(`drop database if exists ${name} with (force)`);
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.drop();
+      removeDir();
     },
   };
 }

@@ -10,7 +10,7 @@ import { ConfigError, resolveConfig, SERVER_OPTIONS, type ServerConfig } from '.
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 import { bootstrapIfEmpty, BootstrapError, type SeededOwnerCredentials } from './setup/bootstrap.js';
-import { prepareStorage } from './setup/storage.js';
+import { prepareStorage, type PreparedStorage } from './setup/storage.js';
 import { MasterKeyError } from './security/master-key.js';
 import { StoreError } from './store/database.js';
 import { MigrationError } from './store/migrations/index.js';
@@ -245,19 +245,32 @@ function integerFlag(value: string | undefined, flag: string, fallback: number):
   return Number(value);
 }
 
+/** Runs a command on the database; a CommandError (bad file, body, name) is a usage error: exit 2. */
+async function onStorage(parsed: ParsedCommandLine, run: (storage: PreparedStorage) => Promise<void>): Promise<number> {
+  const storage = await prepareStorage(parsed.config, process.env);
+  try {
+    await run(storage);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommandError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await storage.store.close();
+  }
+}
+
 /** `idcloud import` / `idcloud export`: exit 0 when the job ran (failed records are listed in the failures file). */
 async function transfer(parsed: ParsedCommandLine): Promise<number> {
   const t = parsed.transfer;
   if (!t) throw new UsageError(`${parsed.command} needs --type`);
   const io = { stderr: (text: string) => process.stderr.write(text), tty: process.stderr.isTTY };
-  const { store } = await prepareStorage(parsed.config, process.env);
-  try {
+  return onStorage(parsed, async ({ store }) => {
     if (parsed.command === 'import') {
       const summary = await importUsers(store, { file: t.file ?? '', type: t.flags.type ?? '', application: t.flags.application, batch: integerFlag(t.flags.batch, 'batch', 500), failuresFile: t.flags.failures, restart: t.restart }, io);
       const rate = summary.seconds > 0 ? Math.round((summary.created + summary.alreadyImported) / summary.seconds) : 0;
       out(`created ${summary.created}, already imported ${summary.alreadyImported}, failed ${summary.failed} in ${summary.seconds.toFixed(1)} s (${rate} records/s)`);
       if (summary.failuresFile) out(`failed records are listed in ${summary.failuresFile}`);
-      return 0;
+      return;
     }
     const output = t.flags.output === undefined ? process.stdout : createWriteStream(t.flags.output);
     await exportUsers(store, { type: t.flags.type ?? '', application: t.flags.application, filter: t.flags.filter, page: integerFlag(t.flags.page, 'page', 1000), passwordHashes: t.passwordHashes }, output, io);
@@ -265,26 +278,11 @@ async function transfer(parsed: ParsedCommandLine): Promise<number> {
       output.end();
       await once(output, 'finish');
     }
-    return 0;
-  } catch (err) {
-    if (err instanceof CommandError) throw new UsageError(err.message);
-    throw err;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
-async function hostedLogin(parsed: ParsedCommandLine): Promise<number> {
-  const { store, secretBox } = await prepareStorage(parsed.config, process.env);
-  try {
-    await hostedLoginCommand(store, secretBox, parsed.hostedLogin ?? { action: '' }, (value) => out(JSON.stringify(value)));
-    return 0;
-  } catch (err) {
-    if (err instanceof CommandError) throw new UsageError(err.message);
-    throw err;
-  } finally {
-    await store.close();
-  }
+function hostedLogin(parsed: ParsedCommandLine): Promise<number> {
+  return onStorage(parsed, ({ store, secretBox }) => hostedLoginCommand(store, secretBox, parsed.hostedLogin ?? { action: '' }, (value) => out(JSON.stringify(value))));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,10 +2,9 @@
 // first-start bootstrap with a seeded owner client, Fastify with every hook), on SQLite in the temp
 // data directory the parent made, on 127.0.0.1 with a free port. Reports the bootstrap credentials
 // so scenarios can authenticate.
-import pg from 'pg';
 import { defaultConfig, LOG_LEVELS, type LogLevel } from '../../src/config.js';
-import { randomString } from '../../src/security/random.js';
 import { startServer } from '../../src/runtime.js';
+import { freshPostgresDatabase } from '../postgres.js';
 import { CHILD_OPTIONS_ENV, isIdcloudChildOptions } from '../protocol.js';
 import { portOf, serveChild } from './child.js';
 
@@ -48,21 +47,3 @@ serveChild(async () => {
     },
   };
 });
-
-/** A new, empty database on the PostgreSQL server of `adminUrl`, for one run. */
-async function freshPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `idcloud_bench_${randomString(10)}`;
-  const admin = async (statement: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
