@@ -296,7 +296,12 @@ export async function importUsers(store: Store, opts: ImportOptions, io: CliIo):
 
   let checkpoint: Checkpoint = { importId: randomUUID(), size: stat.size, mtimeMs: stat.mtimeMs, done: 0, created: 0, alreadyImported: 0, failed: 0 };
   if (!opts.restart && existsSync(checkpointFile)) {
-    const saved = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
+    let saved: Checkpoint;
+    try {
+      saved = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
+    } catch {
+      throw new CommandError(`${checkpointFile} cannot be read; pass --restart to import the file from its start`);
+    }
     if (saved.size !== stat.size || saved.mtimeMs !== stat.mtimeMs) {
       throw new CommandError(`${checkpointFile} belongs to an earlier version of ${opts.file}; pass --restart to import the file from its start`);
     }

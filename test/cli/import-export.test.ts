@@ -10,6 +10,7 @@ import { importUuid, withoutIds } from '../../src/cli/import-export.js';
 import { Progress } from '../../src/cli/progress.js';
 import { verifyPassword } from '../../src/security/passwords.js';
 import SQLite from '../../src/store/sqlite-driver.js';
+import { startTestServer } from '../helpers/server.js';
 
 const cli = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, ['dist/src/cli.js', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
@@ -126,6 +127,10 @@ describe('idcloud import and export', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--restart/);
     expect(cli(['import', input, '--type', 'user', '--data-dir', dir, '--restart']).stdout).toContain('created 1');
+    writeFileSync(`${input}.idcloud-import.json`, '{not json');
+    const corrupt = cli(['import', input, '--type', 'user', '--data-dir', dir]);
+    expect(corrupt.status).toBe(2);
+    expect(corrupt.stderr).toMatch(/cannot be read; pass --restart/);
     expect(cli(['import', join(root, 'missing.jsonl'), '--type', 'user', '--data-dir', dir]).status).toBe(2);
     expect(cli(['import', input, '--data-dir', dir]).status).toBe(2);
     expect(cli(['import', file('x.txt', ''), '--type', 'user', '--data-dir', dir]).status).toBe(2);
@@ -162,6 +167,80 @@ describe('idcloud import and export', () => {
       verifyPassword(copies[0]?.password, 'open sesame').then((ok) => expect(ok).toBe(true)),
       verifyPassword(copies[1]?.password, 'plain secret').then((ok) => expect(ok).toBe(true)),
     ]);
+  });
+});
+
+describe('idcloud import and export of a typed entity type', () => {
+  const attrDefs = [
+    { name: 'email', type: 'string', constraints: ['unique'] },
+    { name: 'age', type: 'integer' },
+    { name: 'score', type: 'decimal' },
+    { name: 'active', type: 'boolean' },
+    { name: 'prefs', type: 'json' },
+    { name: 'address', type: 'object', attr_defs: [{ name: 'city', type: 'string' }] },
+    { name: 'tags', type: 'plural', attr_defs: [{ name: 'label', type: 'string' }] },
+  ];
+
+  /** A stopped server's data directory with the entity type `member`: the CLI works on it. */
+  const memberDataDir = async (): Promise<{ dataDir: string; dispose: () => Promise<void> }> => {
+    const t = await startTestServer('sqlite');
+    try {
+      const auth = `Basic ${Buffer.from(`${t.owner.clientId}:${t.owner.clientSecret}`).toString('base64')}`;
+      const res = await t.fetch('/entityType.create', { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ type_name: 'member', attr_defs: JSON.stringify(attrDefs) }).toString() });
+      expect(((await res.json()) as Row).stat).toBe('ok');
+    } finally {
+      await t.server.close();
+    }
+    return { dataDir: t.env.dataDir, dispose: () => t.env.dispose() };
+  };
+
+  it('converts CSV cells by attribute type, imports plurals from JSON lines, and round-trips through export into another instance', async () => {
+    const source = await memberDataDir();
+    const target = await memberDataDir();
+    const root = mkdtempSync(join(tmpdir(), 'idcloud-typed-'));
+    try {
+      const csv = join(root, 'members.csv');
+      writeFileSync(csv, [
+        'email,age,score,active,prefs,address.city,tags',
+        'k@example.com,42,3.5,TRUE,"{""lang"":""nb""}",Bergen,"[{""label"":""x""},{""label"":""y""}]"',
+        'l@example.com,,,0,,,',
+        'm@example.com,forty,1,true,,,',
+        'n@example.com,1,2,maybe,,,',
+        'o@example.com,1,2,1,{oops,,',
+        '',
+      ].join('\n'));
+      const r = cli(['import', csv, '--type', 'member', '--data-dir', source.dataDir]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('created 2, already imported 0, failed 3');
+      const failures = readFileSync(`${csv}.failures.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+      expect(failures.map((f) => [f.record, f.line])).toEqual([[3, 4], [4, 5], [5, 6]]);
+      expect(failures.map((f) => String(f.error_description))).toEqual([expect.stringMatching(/^age: /), expect.stringMatching(/^active: /), expect.stringMatching(/^prefs: /)]);
+
+      const jsonl = join(root, 'members.jsonl');
+      writeFileSync(jsonl, `${JSON.stringify({ email: 'p@example.com', age: 7, tags: [{ label: 'a' }, { label: 'b' }, { label: 'c' }], address: { city: 'Tromsø' } })}\n`);
+      expect(cli(['import', jsonl, '--type', 'member', '--data-dir', source.dataDir]).stdout).toContain('created 1, already imported 0, failed 0');
+
+      const exported = cli(['export', '--type', 'member', '--data-dir', source.dataDir]);
+      expect(exported.status).toBe(0);
+      const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toMatchObject({ email: 'k@example.com', age: 42, score: 3.5, active: true, prefs: { lang: 'nb' }, address: { city: 'Bergen' } });
+      expect((rows[0]?.tags as Row[]).map((e) => e.label)).toEqual(['x', 'y']);
+      expect(rows[1]).toMatchObject({ email: 'l@example.com', age: null, active: false, tags: [] });
+      expect(rows[2]).toMatchObject({ email: 'p@example.com', age: 7, address: { city: 'Tromsø' } });
+      expect((rows[2]?.tags as Row[]).map((e) => e.label)).toEqual(['a', 'b', 'c']);
+
+      const dump = join(root, 'dump.jsonl');
+      expect(cli(['export', '--type', 'member', '--data-dir', source.dataDir, '--output', dump]).status).toBe(0);
+      expect(readFileSync(dump, 'utf8')).toBe(exported.stdout);
+      expect(cli(['import', dump, '--type', 'member', '--data-dir', target.dataDir]).stdout).toContain('created 3, already imported 0, failed 0');
+      const copied = cli(['export', '--type', 'member', '--data-dir', target.dataDir]).stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+      const withoutRowIds = (x: Row): Row => ({ ...x, id: undefined, tags: (x.tags as Row[]).map((e) => ({ ...e, id: undefined })) });
+      expect(copied.map(withoutRowIds)).toEqual(rows.map(withoutRowIds));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      await Promise.all([source.dispose(), target.dispose()]);
+    }
   });
 });
 
