@@ -183,4 +183,17 @@ describe.each(ENGINES)('Hosted Login configuration on %s', (engine) => {
     expect((await session(reader)).body).toEqual({ deactivated: true, inactivityTTL: 3600, absoluteTTL: 31536000 });
     expect((await t.fetch('/config/v3/policies/sessions-default')).status).toBe(401);
   });
+
+  it('throttles failed client authentications at the token endpoint (HTTP 429, Retry-After), per client', async () => {
+    const admin = await token('*:config/**');
+    const made = (await api(admin, 'POST', 'clients', { name: 'throttled', type: 'configuration', tokenPolicy: config.token_policy_id })).body;
+    const id = String(made.id);
+    // The default limit is 10 failures of one client id within the window.
+    for (let i = 0; i < 10; i += 1) expect((await tokenCall({ grant_type: 'client_credentials', scope: '.:**' }, { auth: basicHeader(id, `wrong-${i}`) })).status).toBe(401);
+    const refused = await t.fetch(`/${cid}/login/token`, { method: 'POST', headers: { authorization: basicHeader(id, String(made.secret)) }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: '.:**' }) });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another client is not affected.
+    expect((await tokenCall({ grant_type: 'client_credentials', scope: '.:**' })).status).toBe(200);
+  });
 });

@@ -42,6 +42,35 @@ async function formOf(ctx: AppContext, request: FastifyRequest): Promise<Map<str
   }
 }
 
+/** A refusal of too many failed client authentications (HTTP 429, Retry-After). */
+class TokenRequestThrottled extends Error {
+  override name = 'TokenRequestThrottled';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many failed client authentications; retry in ${retryAfterSeconds} seconds`);
+  }
+}
+
+/**
+ * Runs a call that authenticates an OIDC client under the failed-authentication throttle shared with
+ * the other APIs (per client id and per source address, across processes).
+ */
+async function throttled<T>(ctx: AppContext, request: FastifyRequest, clientId: string, run: () => Promise<T>): Promise<T> {
+  const retryAfter = ctx.throttle.retryAfter(clientId, request.ip);
+  if (retryAfter > 0) {
+    ctx.metrics.authFailures.inc({ method: 'basic', reason: 'throttled' });
+    throw new TokenRequestThrottled(retryAfter);
+  }
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof TokenRequestRefused && err.error === 'invalid_client') {
+      ctx.metrics.authFailures.inc({ method: 'basic', reason: 'invalid_client' });
+      await ctx.throttle.recordFailure(clientId, request.ip);
+    }
+    throw err;
+  }
+}
+
 function tokenRoutes(app: FastifyInstance, ctx: AppContext, service: HostedLoginConfigService): void {
   app.post('/:customerId/login/token', async (request, reply) => {
     const { customerId } = request.params as { customerId: string };
@@ -50,7 +79,7 @@ function tokenRoutes(app: FastifyInstance, ctx: AppContext, service: HostedLogin
     const grant = form.get('grant_type');
     if (grant === undefined || grant === '') throw new TokenRequestRefused(400, 'invalid_request', 'grant_type is required');
     if (grant !== 'client_credentials') throw new TokenRequestRefused(400, 'unsupported_grant_type', `grant_type ${grant} is not supported here; configuration clients use client_credentials`);
-    const issued = await service.issueToken(customerId, client.id, client.secret, form.get('scope') ?? '');
+    const issued = await throttled(ctx, request, client.id, () => service.issueToken(customerId, client.id, client.secret, form.get('scope') ?? ''));
     void reply.header('cache-control', 'no-store');
     return {
       access_token: issued.accessToken,
@@ -66,7 +95,7 @@ function tokenRoutes(app: FastifyInstance, ctx: AppContext, service: HostedLogin
     const client = basicClient(request);
     const token = (await formOf(ctx, request)).get('token');
     if (!token) throw new TokenRequestRefused(400, 'invalid_request', 'token is required');
-    return service.introspect(customerId, client.id, client.secret, token);
+    return throttled(ctx, request, client.id, () => service.introspect(customerId, client.id, client.secret, token));
   });
 
   app.post('/:customerId/login/token/revoke', async (request, reply) => {
@@ -74,7 +103,7 @@ function tokenRoutes(app: FastifyInstance, ctx: AppContext, service: HostedLogin
     const client = basicClient(request);
     const token = (await formOf(ctx, request)).get('token');
     if (!token) throw new TokenRequestRefused(400, 'invalid_request', 'token is required');
-    await service.revoke(customerId, client.id, client.secret, token);
+    await throttled(ctx, request, client.id, () => service.revoke(customerId, client.id, client.secret, token));
     return reply.code(200).send();
   });
 }
@@ -220,6 +249,9 @@ export async function hostedLoginApi(app: FastifyInstance, ctx: AppContext): Pro
   registerFormParsers(app);
   const service = new HostedLoginConfigService(ctx);
   app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof TokenRequestThrottled) {
+      return reply.code(429).header('retry-after', String(error.retryAfterSeconds)).header('cache-control', 'no-store').send({ error: 'invalid_client', error_description: error.message });
+    }
     if (error instanceof TokenRequestRefused) {
       if (error.status === 401) void reply.header('www-authenticate', 'Basic realm="idcloud"');
       return reply.code(error.status).header('cache-control', 'no-store').send({ error: error.error, error_description: error.description });
