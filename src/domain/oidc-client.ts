@@ -1,5 +1,6 @@
 // OIDC client bodies of the Hosted Login configuration API (spec hosted-login-api §3.1). Pure: no I/O.
 import { bodyObject, fieldInvalid, fieldRequired } from './config-body.js';
+import { UUID } from './schema/values.js';
 
 export const OIDC_CLIENT_TYPES = ['public', 'confidential', 'configuration'] as const;
 export type OidcClientKind = (typeof OIDC_CLIENT_TYPES)[number];
@@ -13,7 +14,6 @@ export interface OidcClientFields {
 }
 
 const FIELDS = new Set(['name', 'type', 'redirectURIs', 'loginPolicy', 'tokenPolicy']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Schemes that run or embed content rather than return to an application. */
 const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:']);

@@ -8,7 +8,7 @@ import type { Feature } from '../domain/features.js';
 import { DataError } from '../domain/schema/data-error.js';
 import { findAttribute, formatAttributePath, parseAttributePath, type PathSegment } from '../domain/schema/paths.js';
 import { createDocument, deletePluralElement, getAt, renderRecord, setAt, valueAt, writeDocument, type Doc, type WriteOutcome } from '../domain/schema/record.js';
-import { normalizeValue, recordToStoredTimestamp, storedToRecordTimestamp } from '../domain/schema/values.js';
+import { normalizeValue, recordToStoredTimestamp, storedToRecordTimestamp, UUID } from '../domain/schema/values.js';
 import type { AppContext } from '../context.js';
 
 /** What record reads and writes need: the database and the entity type cache (the CLI builds just this). */
@@ -61,10 +61,10 @@ class StaleEntityType extends Error {
   override name = 'StaleEntityType';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_WRITE_ATTEMPTS = 5;
 
-function invalid(argument: string, reason: string): DataError {
+/** Code 200 on `argument`, in the API's wording. */
+export function invalid(argument: string, reason: string): DataError {
   return new DataError(200, `${argument} was not valid for the following reason: ${reason}`, undefined, argument);
 }
 

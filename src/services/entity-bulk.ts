@@ -8,7 +8,7 @@ import { checkWritable } from '../domain/access-schema.js';
 import type { AttributeDefinition } from '../domain/schema/attribute-definition.js';
 import { DataError } from '../domain/schema/data-error.js';
 import { createDocument, getAt, setAt, type Doc } from '../domain/schema/record.js';
-import { recordToStoredTimestamp } from '../domain/schema/values.js';
+import { recordToStoredTimestamp, UUID } from '../domain/schema/values.js';
 import { importHash } from '../security/imported-passwords.js';
 import { hashPassword } from '../security/passwords.js';
 import { nowTimestamp } from '../store/clock.js';
@@ -27,7 +27,6 @@ const INSERT_CHUNK = 250;
 /** Records deleted per statement by bulkDelete and purge. */
 const DELETE_CHUNK = 500;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Each record's outcome, in input order: its id and uuid, or why it was not created. */
 export type BulkOutcome = { id: number; uuid: string } | { error: DataError };

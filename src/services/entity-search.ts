@@ -12,7 +12,7 @@ import type { AttributeDefinition } from '../domain/schema/attribute-definition.
 import { QueryTimeout } from '../store/database.js';
 import { filterSql, sortSql, type SortKey } from '../store/filter-sql.js';
 import { countEntities, searchEntities, type EntitySearch } from '../store/repositories/entities.js';
-import type { EntityCaller, EntityService, EntityContext } from './entities.js';
+import { invalid, type EntityCaller, type EntityContext, type EntityService } from './entities.js';
 import type { LoadedEntityType } from './entity-type-directory.js';
 
 /** entity.find limits (spec §3.2): max_results at most 10000; the default page is 100 records. */
@@ -43,8 +43,6 @@ function targetsOf(c: Condition): Target[] {
       return [c.target];
   }
 }
-
-const invalid = (argument: string, reason: string): DataError => new DataError(200, `${argument} was not valid for the following reason: ${reason}`, undefined, argument);
 
 export class EntitySearchService {
   constructor(

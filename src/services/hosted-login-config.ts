@@ -31,6 +31,7 @@ import {
   type TokenPolicy,
 } from '../store/repositories/hosted-login.js';
 import type { Database } from '../store/schema.js';
+import { UUID } from '../domain/schema/values.js';
 
 export type HostedLoginContext = Pick<AppContext, 'store' | 'secretBox'>;
 
@@ -86,7 +87,6 @@ export interface ConfigBearer {
 }
 
 const digestOf = (token: string): string => createHash('sha256').update(token).digest('hex');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class HostedLoginConfigService {
   constructor(private readonly ctx: HostedLoginContext) {}

@@ -22,10 +22,10 @@ import {
 import { findApplication } from '../store/repositories/tenancy.js';
 import type { Database } from '../store/schema.js';
 import { ConfigRefused, type ConfigActor } from './hosted-login-config.js';
+import { UUID } from '../domain/schema/values.js';
 
 export type LoginPolicyContext = Pick<AppContext, 'store' | 'secretBox' | 'clients' | 'entityTypes'>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONNECTION = ['identityStoreDetails', 'connectionDetails'];
 const refusedField = (field: string, reason: string): ConfigRefused => new ConfigRefused(422, `(${[...CONNECTION, field].map((p) => `'${p}'`).join(', ')},) ${reason}`);
 const secretContext = (id: string): string => `login_policy:${id}`;

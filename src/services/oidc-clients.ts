@@ -31,10 +31,10 @@ import type { Database } from '../store/schema.js';
 import { secretContext as apiSecretContext } from './api-client-directory.js';
 import { ConfigRefused, type ConfigActor } from './hosted-login-config.js';
 import type { SettingsRule } from './settings.js';
+import { UUID } from '../domain/schema/values.js';
 
 export type OidcClientContext = Pick<AppContext, 'store' | 'secretBox' | 'settings' | 'clients'>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const secretContext = (id: string): string => `oidc_client:${id}`;
 
 /** The client as the API shows it (never its secret). */

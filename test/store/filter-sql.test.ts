@@ -7,13 +7,11 @@ import { checkFilter, type Condition } from '../../src/domain/filter/check.js';
 import { evaluateFilter, type StoredRecord } from '../../src/domain/filter/evaluate.js';
 import type { AttributeDefinition } from '../../src/domain/schema/attribute-definition.js';
 import { RESERVED_ATTRIBUTES } from '../../src/domain/schema/attribute-definition.js';
-import { prepareStorage, type PreparedStorage } from '../../src/setup/storage.js';
-import { syncEntityIndexes } from '../../src/store/entity-indexes.js';
+import type { PreparedStorage } from '../../src/setup/storage.js';
 import { filterSql, sortSql } from '../../src/store/filter-sql.js';
 import { entityPage, insertEntities, searchEntities } from '../../src/store/repositories/entities.js';
-import { insertEntityType } from '../../src/store/repositories/entity-types.js';
 import { ENGINES } from '../helpers/engines.js';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/server.js';
+import { entityStore, type EntityStore } from '../helpers/entity-store.js';
 
 const ATTR_DEFS: AttributeDefinition[] = [
   ...RESERVED_ATTRIBUTES,
@@ -102,21 +100,15 @@ const filterArb: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie
 })).node;
 
 describe.each(ENGINES)('filters in SQL agree with their in-memory meaning on %s', (engine) => {
-  let env: TestEnvironment;
+  let es: EntityStore;
   let storage: PreparedStorage;
   let typeId = 0;
   beforeAll(async () => {
-    env = await createTestEnvironment(engine);
-    storage = await prepareStorage(env.config, {});
-    const db = storage.store.db;
-    await db.insertInto('customers').values({ id: 'c', name: 'c', created_at: CREATED[0] ?? '' }).execute();
-    await db.insertInto('applications').values({ id: 'app-filter', customer_id: 'c', name: 'filters', created_at: CREATED[0] ?? '' }).execute();
-    typeId = await insertEntityType(db, { applicationId: 'app-filter', name: 'user', attrDefs: ATTR_DEFS, now: CREATED[0] ?? '' });
-    await syncEntityIndexes(db, engine, typeId, ATTR_DEFS);
+    es = await entityStore(engine, ATTR_DEFS, CREATED[0]);
+    ({ storage, typeId } = es);
   });
   afterAll(async () => {
-    await storage.store.close();
-    await env.dispose();
+    await es.dispose();
   });
 
   async function load(docs: Record<string, unknown>[], created: string[]): Promise<StoredRecord[]> {

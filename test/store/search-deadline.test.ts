@@ -2,34 +2,29 @@
 // connection is fine afterwards.
 import { sql, type SqlBool } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareStorage, type PreparedStorage } from '../../src/setup/storage.js';
+import type { PreparedStorage } from '../../src/setup/storage.js';
 import { QueryTimeout } from '../../src/store/database.js';
 import { countEntities, insertEntities, searchEntities } from '../../src/store/repositories/entities.js';
-import { insertEntityType } from '../../src/store/repositories/entity-types.js';
 import { ENGINES } from '../helpers/engines.js';
-import { createTestEnvironment, type TestEnvironment } from '../helpers/server.js';
+import { entityStore, type EntityStore } from '../helpers/entity-store.js';
 
 const NOW = '2026-01-01T00:00:00.000000Z';
 
 describe.each(ENGINES)('search deadlines on %s', (engine) => {
-  let env: TestEnvironment;
+  let es: EntityStore;
   let storage: PreparedStorage;
   let typeId = 0;
   beforeAll(async () => {
-    env = await createTestEnvironment(engine);
-    storage = await prepareStorage(env.config, {});
+    es = await entityStore(engine, [], NOW);
+    ({ storage, typeId } = es);
     const db = storage.store.db;
-    await db.insertInto('customers').values({ id: 'c', name: 'c', created_at: NOW }).execute();
-    await db.insertInto('applications').values({ id: 'app', customer_id: 'c', name: 'a', created_at: NOW }).execute();
-    typeId = await insertEntityType(db, { applicationId: 'app', name: 't', attrDefs: [], now: NOW });
     // Enough rows that SQLite's sampled deadline check (about one row in 1024) surely runs.
     for (let start = 0; start < 20_000; start += 1000) {
       await insertEntities(db, typeId, Array.from({ length: 1000 }, () => ({ uuid: crypto.randomUUID(), created: NOW, lastUpdated: NOW, document: { n: 1 }, elementSeq: 0, passwordHistory: null })));
     }
   });
   afterAll(async () => {
-    await storage.store.close();
-    await env.dispose();
+    await es.dispose();
   });
 
   // On PostgreSQL a row-by-row sleep makes the query slow for certain; SQLite gets a deadline already past.

@@ -13,8 +13,8 @@ import { ConfigRefused, HostedLoginConfigService, TokenRequestRefused, type Conf
 import type { OidcClient, TokenPolicy } from '../../store/repositories/hosted-login.js';
 import { RegistrationError } from '../registration/errors.js';
 import { readParams, registerFormParsers } from '../registration/params.js';
+import { UUID } from '../../domain/schema/values.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Basic credentials of an OIDC client (RFC 6749 §2.3.1), or a refusal. */
 function basicClient(request: FastifyRequest): { id: string; secret: string } {

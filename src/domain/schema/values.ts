@@ -158,7 +158,8 @@ export function recordToStoredTimestamp(text: string): string | null {
 // Per-type helpers
 // ---------------------------------------------------------------------------------------------
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID in the 8-4-4-4-12 form, either case: record uuids, and the ids of Hosted Login objects. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkLength(def: AttributeDefinition, value: string, path: string): void {
   const limit = def.length;
