@@ -8,6 +8,7 @@ import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/database.js';
 import { findApiClient, listClientSecrets, type ApiClientRecord } from '../store/repositories/api-clients.js';
 import { nowTimestamp } from '../store/clock.js';
+import { LoadingCache, type Loaded } from './loading-cache.js';
 
 export interface ResolvedClient {
   record: ApiClientRecord;
@@ -19,65 +20,35 @@ export interface ResolvedClient {
   secretDigests: readonly Buffer[];
 }
 
-interface Entry {
-  value: ResolvedClient | null;
-  expiresAt: number;
-}
-
 export const secretContext = (clientId: string): string => `api_client:${clientId}`;
 
 export class ApiClientDirectory {
-  readonly #cache = new Map<string, Entry>();
-  readonly #loading = new Map<string, Promise<ResolvedClient | null>>();
-  /** Bumped by every invalidation: a load that started before one must not fill the cache. */
-  #generation = 0;
+  readonly #cache: LoadingCache<ResolvedClient | null>;
 
   constructor(
     private readonly store: Store,
     private readonly secretBox: SecretBox,
     private readonly ttlMs = 60_000,
     private readonly negativeTtlMs = 1_000,
-  ) {}
+  ) {
+    this.#cache = new LoadingCache((clientId) => this.#load(clientId));
+  }
 
-  async resolve(clientId: string): Promise<ResolvedClient | null> {
-    const hit = this.#cache.get(clientId);
-    if (hit && hit.expiresAt > Date.now()) return hit.value;
-    if (hit) this.#cache.delete(clientId);
-    let loading = this.#loading.get(clientId);
-    if (!loading) {
-      const started = this.#load(clientId);
-      loading = started.finally(() => {
-        if (this.#loading.get(clientId) === loading) this.#loading.delete(clientId);
-      });
-      this.#loading.set(clientId, loading);
-    }
-    return loading;
+  resolve(clientId: string): Promise<ResolvedClient | null> {
+    return this.#cache.get(clientId);
   }
 
   invalidate(clientId: string | null): void {
-    this.#generation += 1;
-    if (clientId === null) {
-      this.#cache.clear();
-      this.#loading.clear();
-    } else {
-      this.#cache.delete(clientId);
-      this.#loading.delete(clientId);
-    }
+    this.#cache.invalidate(clientId);
   }
 
-  async #load(clientId: string): Promise<ResolvedClient | null> {
-    const generation = this.#generation;
-    const now = Date.now();
+  async #load(clientId: string): Promise<Loaded<ResolvedClient | null>> {
     const record = await findApiClient(this.store.db, clientId);
-    if (!record) {
-      if (generation === this.#generation) this.#cache.set(clientId, { value: null, expiresAt: now + this.negativeTtlMs });
-      return null;
-    }
+    if (!record) return { value: null, ttlMs: this.negativeTtlMs };
     const stored = await listClientSecrets(this.store.db, clientId);
     const nowText = nowTimestamp();
     const live = stored.filter((s) => s.expiresAt === null || s.expiresAt > nowText);
     const secrets = live.map((s) => this.secretBox.open(s.sealed, secretContext(clientId)));
-    const graceEnds = live.flatMap((s) => (s.expiresAt === null ? [] : [Date.parse(s.expiresAt)]));
     const value: ResolvedClient = {
       record,
       features: effectiveFeatures(record.features),
@@ -85,7 +56,12 @@ export class ApiClientDirectory {
       secrets,
       secretDigests: secrets.map(secretDigest),
     };
-    if (generation === this.#generation) this.#cache.set(clientId, { value, expiresAt: Math.min(now + this.ttlMs, ...graceEnds) });
-    return value;
+    return { value, ttlMs: untilGraceEnds(this.ttlMs, live.map((s) => s.expiresAt)) };
   }
+}
+
+/** A cache lifetime that never outlasts the grace period of a replaced secret (expiry times as stored). */
+export function untilGraceEnds(ttlMs: number, expiries: readonly (string | null)[]): number {
+  const now = Date.now();
+  return Math.min(ttlMs, ...expiries.flatMap((at) => (at === null ? [] : [Date.parse(at) - now])));
 }
