@@ -4,7 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type SqliteDatabase } from './sqlite-driver.js';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { SealedSecret } from '../security/secret-box.js';
 import type { Database } from './schema.js';
@@ -100,6 +100,30 @@ function registerDeadline(conn: SqliteDatabase): void {
   conn.function('idcloud_deadline', { deterministic: false }, (deadline: unknown) => {
     if (Date.now() > Number(deadline)) throw new QueryTimeout('the query ran past its deadline');
     return 1;
+  });
+}
+
+/**
+ * One transaction whose commit does not wait for the disk: for rows that are cheap to lose in a
+ * power failure or an operating-system crash (never in a crash of idcloud itself), such as issued
+ * access tokens, whose bearer only has to ask again. PostgreSQL: `synchronous_commit = off` for this
+ * transaction. SQLite (WAL): `synchronous = NORMAL` around it on the one connection, so the commit
+ * skips its fsync; the next ordinary commit's fsync covers it, and the database stays consistent.
+ */
+export async function relaxedTransaction<T>(store: Store, run: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (store.engine === 'postgres') {
+    return store.db.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return run(trx);
+    });
+  }
+  return store.db.connection().execute(async (conn) => {
+    await sql`pragma synchronous = normal`.execute(conn);
+    try {
+      return await conn.transaction().execute(run);
+    } finally {
+      await sql`pragma synchronous = full`.execute(conn);
+    }
   });
 }
 
