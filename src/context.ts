@@ -6,6 +6,7 @@ import type { SecretBox } from './security/secret-box.js';
 import type { ApiClientDirectory } from './services/api-client-directory.js';
 import type { AuthThrottle } from './services/auth-throttle.js';
 import type { ChangeWatcher } from './services/change-watcher.js';
+import type { ConfigAccess } from './services/config-access.js';
 import type { EntityTypeDirectory } from './services/entity-type-directory.js';
 import type { SettingsService } from './services/settings.js';
 import type { UserTokenService } from './services/user-tokens.js';
@@ -23,4 +24,6 @@ export interface AppContext {
   settings: SettingsService;
   entityTypes: EntityTypeDirectory;
   userTokens: UserTokenService;
+  /** configuration clients and tokens, cached (Hosted Login) */
+  configAccess: ConfigAccess;
 }

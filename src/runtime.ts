@@ -12,6 +12,7 @@ import type { SecretBox } from './security/secret-box.js';
 import { ApiClientDirectory } from './services/api-client-directory.js';
 import { AuthThrottle } from './services/auth-throttle.js';
 import { ChangeWatcher } from './services/change-watcher.js';
+import { ConfigAccess } from './services/config-access.js';
 import { EntityTypeDirectory } from './services/entity-type-directory.js';
 import { SettingsService } from './services/settings.js';
 import { oidcClientSettingRule } from './services/oidc-clients.js';
@@ -29,6 +30,10 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   changes.on('settings', (key) => settings.invalidate(key));
   const entityTypes = new EntityTypeDirectory(store);
   changes.on('entity_types', () => entityTypes.invalidate());
+  const configAccess = new ConfigAccess(store, secretBox);
+  changes.on('oidc_clients', (key) => configAccess.forgetClients(key));
+  changes.on('token_policies', (key) => configAccess.forgetPolicies(key));
+  changes.on('config_tokens', (key) => configAccess.forgetTokens(key));
   const throttle = new AuthThrottle(
     store,
     { clientLimit: config.authFailureLimit, addressLimit: config.authFailureAddressLimit, windowSeconds: config.authFailureWindow },
@@ -36,7 +41,7 @@ export async function createContext(config: ServerConfig, store: Store, secretBo
   );
   await changes.start();
   await throttle.start();
-  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes, settings, entityTypes, userTokens: new UserTokenService(store) };
+  return { config, store, secretBox, logger, metrics: new ServerMetrics(), clients, throttle, changes, settings, entityTypes, userTokens: new UserTokenService(store), configAccess };
 }
 
 function stopContext(context: AppContext): void {

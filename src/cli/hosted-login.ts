@@ -6,6 +6,7 @@ import { PolicyBodyError } from '../domain/config-body.js';
 import { parseTokenPolicyBody } from '../domain/token-policy.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { ApiClientDirectory } from '../services/api-client-directory.js';
+import { ConfigAccess } from '../services/config-access.js';
 import { EntityTypeDirectory } from '../services/entity-type-directory.js';
 import { ConfigRefused, HostedLoginConfigService, TokenRequestRefused } from '../services/hosted-login-config.js';
 import { loginPolicyBody, LoginPolicyService } from '../services/login-policies.js';
@@ -44,7 +45,7 @@ async function customerOf(store: Store, given: string | undefined): Promise<stri
 export async function hostedLoginCommand(store: Store, secretBox: SecretBox, args: HostedLoginArgs, print: (value: unknown) => void): Promise<void> {
   const settings = new SettingsService({ store });
   settings.addRule(oidcClientSettingRule());
-  const ctx = { store, secretBox, settings, clients: new ApiClientDirectory(store, secretBox), entityTypes: new EntityTypeDirectory(store) };
+  const ctx = { store, secretBox, settings, clients: new ApiClientDirectory(store, secretBox), entityTypes: new EntityTypeDirectory(store), configAccess: new ConfigAccess(store, secretBox) };
   const tokens = new HostedLoginConfigService(ctx);
   const customerId = await customerOf(store, args.customer);
   const actor = { customerId, clientId: 'idcloud-cli', address: 'cli' };

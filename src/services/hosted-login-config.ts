@@ -5,35 +5,36 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
-import { covers, parseScope, ScopeSet, ScopeSyntaxError, type Scope } from '../domain/scopes.js';
+import { covers, parseScope, ScopeSyntaxError, type Scope, type ScopeSet } from '../domain/scopes.js';
 import { patchSessionPolicy, sessionPolicyOf, type SessionPolicy } from '../domain/session-policy.js';
-import { canMintConfigTokens, configScopesOf, type TokenPolicyFields } from '../domain/token-policy.js';
-import { constantTimeEqual } from '../security/constant-time.js';
+import { canMintConfigTokens, type TokenPolicyFields } from '../domain/token-policy.js';
+import { matchesAnyDigest, secretDigest } from '../security/constant-time.js';
 import { newConfigToken, newUuid } from '../security/random.js';
 import { nowTimestamp, toStoredTimestamp } from '../store/clock.js';
-import { appendAudit } from '../store/repositories/audit-log.js';
+import { appendAudit, customerTarget } from '../store/repositories/audit-log.js';
 import {
   clientsOfTokenPolicy,
   deleteConfigToken,
   deleteTokenPolicy,
   findConfigToken,
-  findOidcClient,
   findTokenPolicy,
-  insertConfigToken,
   insertTokenPolicy,
   listOidcClients,
   listTokenPolicies,
+  tokenPolicyKey,
   readSessionPolicy,
   updateTokenPolicy,
   writeSessionPolicy,
-  usableOidcSecrets,
-  type OidcClient,
   type TokenPolicy,
 } from '../store/repositories/hosted-login.js';
 import type { Database } from '../store/schema.js';
 import { UUID } from '../domain/schema/values.js';
+import type { ResolvedOidcClient } from './config-access.js';
 
-export type HostedLoginContext = Pick<AppContext, 'store' | 'secretBox'>;
+export type HostedLoginContext = Pick<AppContext, 'store' | 'secretBox' | 'configAccess'>;
+
+/** Stands in for the secrets of an unknown client, so that refusing one costs the same comparison. */
+const UNKNOWN_CLIENT_DIGEST = secretDigest('');
 
 /** Configuration tokens never outlive an hour, whatever the policy says (spec §1.2). */
 export const CONFIG_TOKEN_MAX_LIFETIME = 3600;
@@ -86,19 +87,23 @@ export interface ConfigBearer {
   expiresAt: string;
 }
 
-const digestOf = (token: string): string => createHash('sha256').update(token).digest('hex');
+/**
+ * What the database keeps of a configuration token: its issuing time (the first 6 bytes, see
+ * newConfigToken; in hex so that keys sort by it) and a SHA-256 of the whole token. Never the token.
+ */
+const digestOf = (token: string): string => Buffer.from(token.slice(0, 8), 'base64url').toString('hex') + createHash('sha256').update(token).digest('hex');
 
 export class HostedLoginConfigService {
   constructor(private readonly ctx: HostedLoginContext) {}
 
   /** A client of the customer by id and secret (any secret still usable: rotation has a grace period). */
-  async authenticateClient(customerId: string, clientId: string, secret: string): Promise<OidcClient> {
-    const client = UUID.test(clientId) ? await findOidcClient(this.ctx.store.db, clientId) : null;
-    const secrets = client && client.customerId === customerId ? await usableOidcSecrets(this.ctx.store.db, client.id, nowTimestamp()) : [];
-    let ok = false;
-    for (const sealed of secrets) ok = constantTimeEqual(this.ctx.secretBox.open(sealed, `oidc_client:${clientId}`), secret) || ok;
-    if (!client || !ok) throw new TokenRequestRefused(401, 'invalid_client', 'client authentication failed');
-    return client;
+  async authenticateClient(customerId: string, clientId: string, secret: string): Promise<ResolvedOidcClient> {
+    const resolved = UUID.test(clientId) ? await this.ctx.configAccess.client(clientId) : null;
+    const mine = resolved !== null && resolved.client.customerId === customerId;
+    // Compared even for an unknown client, so that the answer takes the same time.
+    const ok = matchesAnyDigest(secret, mine ? resolved.secretDigests : [UNKNOWN_CLIENT_DIGEST]) && mine;
+    if (!ok) throw new TokenRequestRefused(401, 'invalid_client', 'client authentication failed');
+    return resolved;
   }
 
   /**
@@ -107,11 +112,11 @@ export class HostedLoginConfigService {
    * original answers 200 and simply grants less).
    */
   async issueToken(customerId: string, clientId: string, secret: string, requested: string): Promise<IssuedConfigToken> {
-    const client = await this.authenticateClient(customerId, clientId, secret);
+    const { client } = await this.authenticateClient(customerId, clientId, secret);
     if (client.type !== 'configuration') throw new TokenRequestRefused(401, 'invalid_client', 'only configuration clients get configuration tokens here');
-    const policy = await findTokenPolicy(this.ctx.store.db, customerId, client.tokenPolicy);
-    if (!policy) throw new TokenRequestRefused(401, 'invalid_client', 'the client has no token policy');
-    const allowed = configScopesOf(policy.allowedScopes);
+    const resolved = await this.ctx.configAccess.policy(customerId, client.tokenPolicy);
+    if (!resolved) throw new TokenRequestRefused(401, 'invalid_client', 'the client has no token policy');
+    const { policy, configScopes: allowed } = resolved;
     const granted: Scope[] = [];
     const warnings: string[] = [];
     for (const text of requested.split(/\s+/).filter((s) => s !== '')) {
@@ -132,7 +137,7 @@ export class HostedLoginConfigService {
     const lifetime = Math.min(policy.accessTokenLifetime, CONFIG_TOKEN_MAX_LIFETIME);
     const token = newConfigToken();
     const now = new Date();
-    await insertConfigToken(this.ctx.store.db, digestOf(token), {
+    await this.ctx.configAccess.saveToken(digestOf(token), {
       customerId,
       clientId: client.id,
       tokenPolicyId: policy.id,
@@ -148,11 +153,11 @@ export class HostedLoginConfigService {
    * one), or null when unknown, expired, revoked or another customer's.
    */
   async bearer(customerId: string | null, token: string): Promise<ConfigBearer | null> {
-    const stored = await findConfigToken(this.ctx.store.db, digestOf(token));
-    if (!stored || (customerId !== null && stored.customerId !== customerId) || stored.expiresAt <= nowTimestamp()) return null;
-    customerId = stored.customerId;
-    const scopes = new ScopeSet(stored.scopes.split(' ').filter((s) => s !== '').map(parseScope));
-    return { customerId, clientId: stored.clientId, scopes, scopeText: stored.scopes, issuedAt: stored.issuedAt, expiresAt: stored.expiresAt };
+    const found = await this.ctx.configAccess.token(digestOf(token));
+    if (!found) return null;
+    const { stored, scopes, expiresAtMs } = found;
+    if ((customerId !== null && stored.customerId !== customerId) || expiresAtMs <= Date.now()) return null;
+    return { customerId: stored.customerId, clientId: stored.clientId, scopes, scopeText: stored.scopes, issuedAt: stored.issuedAt, expiresAt: stored.expiresAt };
   }
 
   /** RFC 7662 for configuration tokens, asked by a configuration client of the same customer. */
@@ -167,8 +172,10 @@ export class HostedLoginConfigService {
   /** RFC 7009: the token ends now; unknown tokens are answered the same way. */
   async revoke(customerId: string, clientId: string, secret: string, token: string): Promise<void> {
     await this.authenticateClient(customerId, clientId, secret);
-    const stored = await findConfigToken(this.ctx.store.db, digestOf(token));
-    if (stored && stored.customerId === customerId) await deleteConfigToken(this.ctx.store.db, digestOf(token));
+    const digest = digestOf(token);
+    const stored = await findConfigToken(this.ctx.store.db, digest);
+    if (stored && stored.customerId === customerId) await deleteConfigToken(this.ctx.store.db, digest);
+    this.ctx.configAccess.forgetTokens(digest);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -185,7 +192,7 @@ export class HostedLoginConfigService {
       const after = patchSessionPolicy(before, patch);
       const now = nowTimestamp();
       await writeSessionPolicy(trx, actor.customerId, { ...after }, now);
-      await appendAudit(trx, { at: now, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation: 'sessionPolicy.patch', target: `customer:${actor.customerId}/session_policy:default`, before, after });
+      await appendAudit(trx, { at: now, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation: 'sessionPolicy.patch', target: customerTarget(actor.customerId, 'session_policy:default'), before, after });
       return after;
     });
   }
@@ -198,10 +205,13 @@ export class HostedLoginConfigService {
     return listTokenPolicies(this.ctx.store.db, customerId);
   }
 
-  /** `db`: the transaction to read in (SQLite has one connection, which a transaction holds). */
-  async tokenPolicy(customerId: string, id: string, db: Kysely<Database> = this.ctx.store.db): Promise<TokenPolicy> {
+  /**
+   * `db`: the transaction to read in (SQLite has one connection, which a transaction holds); without
+   * one the policy comes from the in-memory copy that token requests use.
+   */
+  async tokenPolicy(customerId: string, id: string, db?: Kysely<Database>): Promise<TokenPolicy> {
     if (!UUID.test(id)) throw new ConfigRefused(400, `${id} is not a token policy id (a UUID)`);
-    const policy = await findTokenPolicy(db, customerId, id);
+    const policy = db ? await findTokenPolicy(db, customerId, id) : (await this.ctx.configAccess.policy(customerId, id))?.policy;
     if (!policy) throw new ConfigRefused(404, `token policy ${id} not found`);
     return policy;
   }
@@ -217,7 +227,7 @@ export class HostedLoginConfigService {
   }
 
   async replaceTokenPolicy(actor: ConfigActor, id: string, fields: TokenPolicyFields): Promise<TokenPolicy> {
-    return this.ctx.store.db.transaction().execute(async (trx) => {
+    const replaced = await this.ctx.store.db.transaction().execute(async (trx) => {
       const before = await this.tokenPolicy(actor.customerId, id, trx);
       const now = nowTimestamp();
       const after: TokenPolicy = { ...before, ...fields, updatedAt: now };
@@ -226,6 +236,8 @@ export class HostedLoginConfigService {
       await appendAudit(trx, audit(actor, now, 'tokenPolicy.replace', id, before, after));
       return after;
     });
+    this.ctx.configAccess.forgetPolicies(tokenPolicyKey(actor.customerId, id));
+    return replaced;
   }
 
   async deleteTokenPolicy(actor: ConfigActor, id: string): Promise<void> {
@@ -235,9 +247,11 @@ export class HostedLoginConfigService {
       // The original's "in use" body: a JSON array of client paths in a string, ending with a newline.
       if (users.length > 0) throw new ConfigRefused(409, `${JSON.stringify(users.map((c) => `/customers/${actor.customerId}/clients/${c.id}`))}\n`);
       const now = nowTimestamp();
-      await deleteTokenPolicy(trx, id);
+      await deleteTokenPolicy(trx, actor.customerId, id);
       await appendAudit(trx, audit(actor, now, 'tokenPolicy.delete', id, before, null));
     });
+    this.ctx.configAccess.forgetPolicies(tokenPolicyKey(actor.customerId, id));
+    this.ctx.configAccess.forgetTokens(null);
   }
 
   /**
@@ -257,5 +271,5 @@ export class HostedLoginConfigService {
 
 /** Audit entry of a customer-level change (no application; the customer is in the target). */
 function audit(actor: ConfigActor, at: string, operation: string, id: string, before: unknown, after: unknown) {
-  return { at, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: `customer:${actor.customerId}/token_policy:${id}`, before, after };
+  return { at, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: customerTarget(actor.customerId, `token_policy:${id}`), before, after };
 }

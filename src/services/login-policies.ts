@@ -9,7 +9,7 @@ import { constantTimeEqual, matchesAnyDigest } from '../security/constant-time.j
 import { newUuid } from '../security/random.js';
 import type { SealedSecret } from '../security/secret-box.js';
 import { nowTimestamp } from '../store/clock.js';
-import { appendAudit } from '../store/repositories/audit-log.js';
+import { appendAudit, customerTarget } from '../store/repositories/audit-log.js';
 import {
   clientsOfLoginPolicy,
   deleteLoginPolicy,
@@ -155,5 +155,5 @@ export class LoginPolicyService {
 }
 
 function audit(actor: ConfigActor, at: string, operation: string, id: string, before: unknown, after: unknown) {
-  return { at, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: `customer:${actor.customerId}/login_policy:${id}`, before, after };
+  return { at, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: customerTarget(actor.customerId, `login_policy:${id}`), before, after };
 }

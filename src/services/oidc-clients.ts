@@ -10,7 +10,7 @@ import type { OidcClientFields } from '../domain/oidc-client.js';
 import { SettingsDocumentError } from '../domain/settings.js';
 import { newClientId, newClientSecret, newOidcSecret, newUuid } from '../security/random.js';
 import { nowTimestamp, toStoredTimestamp } from '../store/clock.js';
-import { appendAudit } from '../store/repositories/audit-log.js';
+import { appendAudit, customerTarget } from '../store/repositories/audit-log.js';
 import { deleteApiClient, insertApiClient } from '../store/repositories/api-clients.js';
 import { bumpEpoch } from '../store/repositories/cache-epochs.js';
 import {
@@ -29,13 +29,13 @@ import {
 } from '../store/repositories/hosted-login.js';
 import type { Database } from '../store/schema.js';
 import { secretContext as apiSecretContext } from './api-client-directory.js';
+import { oidcSecretContext } from './config-access.js';
 import { ConfigRefused, type ConfigActor } from './hosted-login-config.js';
 import type { SettingsRule } from './settings.js';
 import { UUID } from '../domain/schema/values.js';
 
-export type OidcClientContext = Pick<AppContext, 'store' | 'secretBox' | 'settings' | 'clients'>;
+export type OidcClientContext = Pick<AppContext, 'store' | 'secretBox' | 'settings' | 'clients' | 'configAccess'>;
 
-const secretContext = (id: string): string => `oidc_client:${id}`;
 
 /** The client as the API shows it (never its secret). */
 export function oidcClientBody(c: OidcClient, applicationId: string | null): Record<string, unknown> {
@@ -111,7 +111,7 @@ export class OidcClientService {
       await this.uniqueName(trx, actor.customerId, fields.name, null);
       const apiClientId = login === null ? null : newClientId();
       const client: OidcClient = { id, customerId: actor.customerId, name: fields.name, type: fields.type, redirectURIs: fields.redirectURIs, loginPolicy: fields.loginPolicy, tokenPolicy: fields.tokenPolicy, apiClientId, createdAt: now, updatedAt: now };
-      await insertOidcClient(trx, client, secret === null ? null : this.ctx.secretBox.seal(secret, secretContext(id)));
+      await insertOidcClient(trx, client, secret === null ? null : this.ctx.secretBox.seal(secret, oidcSecretContext(id)));
       if (login !== null && apiClientId !== null) await this.createApiClient(trx, actor, client, login, now);
       await appendAudit(trx, audit(actor, now, 'oidcClient.create', id, null, oidcClientBody(client, login?.applicationId ?? null)));
       return { client, secret, applicationId: login?.applicationId ?? null };
@@ -157,6 +157,7 @@ export class OidcClientService {
       await appendAudit(trx, audit(actor, now, 'oidcClient.replace', id, oidcClientBody(before, oldApp ?? null), oidcClientBody(after, login?.applicationId ?? null)));
       return after;
     });
+    this.ctx.configAccess.forgetClients(id);
     return result;
   }
 
@@ -176,6 +177,8 @@ export class OidcClientService {
     });
     this.ctx.settings.invalidate(null);
     this.ctx.clients.invalidate(null);
+    this.ctx.configAccess.forgetClients(id);
+    this.ctx.configAccess.forgetTokens(null);
   }
 
   /** Deleting or disarming the last configuration client that can get tokens would lock the customer out for good (spec §1.4). */
@@ -189,7 +192,7 @@ export class OidcClientService {
     const client = await this.get(customerId, id);
     const sealed = client.type === 'public' ? null : await currentOidcSecret(this.ctx.store.db, id);
     if (!sealed) throw new ConfigRefused(422, 'a public client has no secret');
-    return this.ctx.secretBox.open(sealed, secretContext(id));
+    return this.ctx.secretBox.open(sealed, oidcSecretContext(id));
   }
 
   /** A new secret; the old one stays usable for `hoursToLive` hours (0 = ends now, as in the original). */
@@ -200,13 +203,14 @@ export class OidcClientService {
       if (client.type === 'public') throw new ConfigRefused(422, 'a public client has no secret');
       const now = new Date();
       const at = toStoredTimestamp(now);
-      await rotateOidcSecret(trx, id, this.ctx.secretBox.seal(secret, secretContext(id)), at, toStoredTimestamp(new Date(now.getTime() + hoursToLive * 3_600_000)));
+      await rotateOidcSecret(trx, id, this.ctx.secretBox.seal(secret, oidcSecretContext(id)), at, toStoredTimestamp(new Date(now.getTime() + hoursToLive * 3_600_000)));
       await appendAudit(trx, audit(actor, at, 'oidcClient.reset_secret', id, { secret: '[Redacted]' }, { secret: '[Redacted]', hoursToLive }));
     });
+    this.ctx.configAccess.forgetClients(id);
     return secret;
   }
 }
 
 function audit(actor: ConfigActor, at: string, operation: string, id: string, before: unknown, after: unknown) {
-  return { at, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: `customer:${actor.customerId}/client:${id}`, before, after };
+  return { at, applicationId: null, actorClientId: actor.clientId, sourceAddress: actor.address, operation, target: customerTarget(actor.customerId, `client:${id}`), before, after };
 }

@@ -12,12 +12,13 @@ import type { SecretBox } from '../security/secret-box.js';
 import { nowTimestamp } from '../store/clock.js';
 import type { Database } from '../store/schema.js';
 import { insertApiClient } from '../store/repositories/api-clients.js';
-import { appendAudit } from '../store/repositories/audit-log.js';
+import { appendAudit, customerTarget } from '../store/repositories/audit-log.js';
 import { insertEntityType } from '../store/repositories/entity-types.js';
 import { engineOf } from '../store/database.js';
 import { syncEntityIndexes } from '../store/entity-indexes.js';
 import { setMasterKeyCheck } from '../store/repositories/meta.js';
 import { insertOidcClient, insertTokenPolicy } from '../store/repositories/hosted-login.js';
+import { oidcSecretContext } from '../services/config-access.js';
 import { insertApplication, insertCustomer } from '../store/repositories/tenancy.js';
 import { MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_PLAINTEXT } from './storage.js';
 
@@ -172,11 +173,11 @@ export async function bootstrapIfEmpty(
     await insertOidcClient(
       trx,
       { id: configuration.client_id, customerId, name: 'Configuration client created at first start', type: 'configuration', redirectURIs: [], loginPolicy: null, tokenPolicy: configuration.token_policy_id, apiClientId: null, createdAt: now, updatedAt: now },
-      secretBox.seal(configuration.client_secret, `oidc_client:${configuration.client_id}`),
+      secretBox.seal(configuration.client_secret, oidcSecretContext(configuration.client_id)),
     );
     await appendAudit(trx, {
       at: now, applicationId: null, actorClientId: null, sourceAddress: null, operation: 'bootstrap.configuration_client_created',
-      target: `customer:${customerId}/client:${configuration.client_id}`, before: null, after: { token_policy_id: configuration.token_policy_id, allowed_scopes: configuration.allowed_scopes },
+      target: customerTarget(customerId, `client:${configuration.client_id}`), before: null, after: { token_policy_id: configuration.token_policy_id, allowed_scopes: configuration.allowed_scopes },
     });
 
     const credentials: BootstrapCredentials = {

@@ -1,6 +1,6 @@
 // Unit tests for src/security/random.ts: lengths, alphabets and uniqueness of generated values.
 import { describe, expect, it } from 'vitest';
-import { newApplicationId, newClientId, newClientSecret, newMasterKey, newRequestId, newUuid, randomString } from '../../src/security/random.js';
+import { newApplicationId, newClientId, newClientSecret, newConfigToken, newMasterKey, newRequestId, newUuid, pooledRandomBytes, randomString } from '../../src/security/random.js';
 
 const DRAWS = 2000;
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -35,6 +35,33 @@ describe('newClientId and newClientSecret', () => {
   it('are independent draws', () => {
     const ids = new Set(draw(newClientId, 500));
     for (const secret of draw(newClientSecret, 500)) expect(ids.has(secret)).toBe(false);
+  });
+});
+
+describe('newConfigToken', () => {
+  it('gives 64 base64url characters that never repeat, starting with the issuing time', () => {
+    const before = Date.now();
+    const values = draw(newConfigToken);
+    const after = Date.now();
+    for (const value of values) {
+      expect(value).toMatch(/^[A-Za-z0-9_-]{64}$/);
+      const issued = Buffer.from(value, 'base64url').readUIntBE(0, 6);
+      expect(issued).toBeGreaterThanOrEqual(before);
+      expect(issued).toBeLessThanOrEqual(after);
+    }
+    expect(new Set(values).size).toBe(values.length);
+    // The 42 bytes after the time: every byte value turns up across the draws (not a constant tail).
+    const tail = new Set(values.flatMap((v) => [...Buffer.from(v, 'base64url').subarray(6)]));
+    expect(tail.size).toBe(256);
+  });
+});
+
+describe('pooledRandomBytes', () => {
+  it('hands out fresh bytes across pool refills, and larger requests directly', () => {
+    const chunks = Array.from({ length: 600 }, () => pooledRandomBytes(48).toString('hex'));
+    expect(new Set(chunks).size).toBe(chunks.length);
+    expect(chunks.every((c) => c.length === 96 && c !== '0'.repeat(96))).toBe(true);
+    expect(pooledRandomBytes(10_000)).toHaveLength(10_000);
   });
 });
 

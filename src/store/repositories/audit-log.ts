@@ -29,8 +29,17 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Prom
     .execute();
 }
 
+/**
+ * Target of a customer-level entry: Hosted Login configuration belongs to the customer, not to one
+ * application, so such entries have no application and name the customer in their target.
+ */
+export const customerTarget = (customerId: string, what: string): string => `customer:${customerId}/${what}`;
+
 export interface AuditQuery {
-  applicationId: string;
+  /** entries of this application … */
+  applicationId?: string | undefined;
+  /** … and (or only, without an application) the customer-level entries of this customer; neither: everything */
+  customerId?: string | undefined;
   /** inclusive bounds, stored-timestamp form */
   from?: string | undefined;
   to?: string | undefined;
@@ -42,7 +51,17 @@ export interface AuditQuery {
 /** Entries oldest first. */
 export async function listAudit(db: Kysely<Database>, query: AuditQuery | string): Promise<(AuditEntry & { id: number })[]> {
   const q: AuditQuery = typeof query === 'string' ? { applicationId: query } : query;
-  let select = db.selectFrom('audit_log').selectAll().where('application_id', '=', q.applicationId);
+  let select = db.selectFrom('audit_log').selectAll();
+  const { applicationId, customerId } = q;
+  if (applicationId !== undefined || customerId !== undefined) {
+    select = select.where((eb) => {
+      const prefix = customerId === undefined ? null : customerTarget(customerId, '');
+      // substr, not LIKE: SQLite's LIKE ignores case, and the comparison must be exact on both engines.
+      const ofCustomer = prefix === null ? null : eb.and([eb('application_id', 'is', null), eb(eb.fn<string>('substr', ['target', eb.lit(1), eb.lit(prefix.length)]), '=', prefix)]);
+      const ofApplication = applicationId === undefined ? null : eb('application_id', '=', applicationId);
+      return eb.or([ofApplication, ofCustomer].filter((c) => c !== null));
+    });
+  }
   if (q.from !== undefined) select = select.where('at', '>=', q.from);
   if (q.to !== undefined) select = select.where('at', '<=', q.to);
   if (q.actorClientId !== undefined) select = select.where('actor_client_id', '=', q.actorClientId);

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
-export type CachedKind = 'api_clients' | 'settings' | 'entity_types';
+export type CachedKind = 'api_clients' | 'settings' | 'entity_types' | 'oidc_clients' | 'token_policies' | 'config_tokens';
 
 /** Marks `kind` changed (inside the caller's transaction); `key` names what changed, if one thing did. */
 export async function bumpEpoch(db: Kysely<Database>, kind: CachedKind, key: string | null): Promise<void> {

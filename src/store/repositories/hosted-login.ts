@@ -2,6 +2,7 @@
 // configuration access tokens (digests only). Secrets arrive sealed; this layer never sees plaintext.
 import type { Kysely, Selectable } from 'kysely';
 import type { SealedSecret } from '../../security/secret-box.js';
+import { bumpEpoch } from './cache-epochs.js';
 import type { Database, LoginPoliciesTable, OidcClientsTable, TokenPoliciesTable } from '../schema.js';
 
 export interface TokenPolicy {
@@ -70,11 +71,19 @@ export async function insertTokenPolicy(db: Kysely<Database>, p: TokenPolicy): P
   await db.insertInto('token_policies').values({ id: p.id, customer_id: p.customerId, created_at: p.createdAt, ...policyRow(p) }).execute();
 }
 
+/** Cache and change key of a token policy. */
+export const tokenPolicyKey = (customerId: string, id: string): string => `${customerId}/${id}`;
+
+// Writers mark what the in-memory caches of every process hold (see services/config-access.ts):
+// configuration clients with their secrets, token policies (key `customer/id`), configuration tokens.
 export async function updateTokenPolicy(db: Kysely<Database>, p: TokenPolicy): Promise<void> {
+  await bumpEpoch(db, 'token_policies', tokenPolicyKey(p.customerId, p.id));
   await db.updateTable('token_policies').set(policyRow(p)).where('id', '=', p.id).execute();
 }
 
-export async function deleteTokenPolicy(db: Kysely<Database>, id: string): Promise<void> {
+export async function deleteTokenPolicy(db: Kysely<Database>, customerId: string, id: string): Promise<void> {
+  await bumpEpoch(db, 'token_policies', tokenPolicyKey(customerId, id));
+  await bumpEpoch(db, 'config_tokens', null); // its tokens go with it (cascade)
   await db.deleteFrom('token_policies').where('id', '=', id).execute();
 }
 
@@ -105,15 +114,15 @@ export async function listOidcClients(db: Kysely<Database>, customerId: string):
 }
 
 /** The secrets a client may authenticate with now: the current one, and replaced ones still in their grace period. */
-export async function usableOidcSecrets(db: Kysely<Database>, clientId: string, now: string): Promise<SealedSecret[]> {
+export async function usableOidcSecrets(db: Kysely<Database>, clientId: string, now: string): Promise<(SealedSecret & { expiresAt: string | null })[]> {
   const rows = await db
     .selectFrom('oidc_client_secrets')
-    .select(['key_id', 'ciphertext'])
+    .select(['key_id', 'ciphertext', 'expires_at'])
     .where('client_id', '=', clientId)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .orderBy('id', 'desc')
     .execute();
-  return rows.map((r) => ({ keyId: r.key_id, ciphertext: r.ciphertext }));
+  return rows.map((r) => ({ keyId: r.key_id, ciphertext: r.ciphertext, expiresAt: r.expires_at }));
 }
 
 export interface StoredConfigToken {
@@ -125,11 +134,18 @@ export interface StoredConfigToken {
   expiresAt: string;
 }
 
-export async function insertConfigToken(db: Kysely<Database>, digest: string, t: StoredConfigToken): Promise<void> {
+export async function insertConfigTokens(db: Kysely<Database>, tokens: readonly (StoredConfigToken & { digest: string })[]): Promise<void> {
+  if (tokens.length === 0) return;
   await db
     .insertInto('config_tokens')
-    .values({ digest, customer_id: t.customerId, client_id: t.clientId, token_policy_id: t.tokenPolicyId, scopes: t.scopes, issued_at: t.issuedAt, expires_at: t.expiresAt })
+    .values(tokens.map((t) => ({ digest: t.digest, customer_id: t.customerId, client_id: t.clientId, token_policy_id: t.tokenPolicyId, scopes: t.scopes, issued_at: t.issuedAt, expires_at: t.expiresAt })))
     .execute();
+}
+
+/** Expired tokens are refused anyway; this only keeps the table small. */
+export async function deleteExpiredConfigTokens(db: Kysely<Database>, now: string): Promise<number> {
+  const r = await db.deleteFrom('config_tokens').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 export async function findConfigToken(db: Kysely<Database>, digest: string): Promise<StoredConfigToken | null> {
@@ -138,6 +154,7 @@ export async function findConfigToken(db: Kysely<Database>, digest: string): Pro
 }
 
 export async function deleteConfigToken(db: Kysely<Database>, digest: string): Promise<boolean> {
+  await bumpEpoch(db, 'config_tokens', digest);
   const r = await db.deleteFrom('config_tokens').where('digest', '=', digest).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
@@ -228,6 +245,7 @@ export async function clientsOfLoginPolicy(db: Kysely<Database>, loginPolicyId: 
 }
 
 export async function updateOidcClient(db: Kysely<Database>, c: OidcClient): Promise<void> {
+  await bumpEpoch(db, 'oidc_clients', c.id);
   await db
     .updateTable('oidc_clients')
     .set({ name: c.name, redirect_uris: JSON.stringify(c.redirectURIs), login_policy_id: c.loginPolicy, token_policy_id: c.tokenPolicy, updated_at: c.updatedAt })
@@ -236,11 +254,14 @@ export async function updateOidcClient(db: Kysely<Database>, c: OidcClient): Pro
 }
 
 export async function deleteOidcClient(db: Kysely<Database>, id: string): Promise<void> {
+  await bumpEpoch(db, 'oidc_clients', id);
+  await bumpEpoch(db, 'config_tokens', null); // its tokens go with it (cascade)
   await db.deleteFrom('oidc_clients').where('id', '=', id).execute();
 }
 
 /** Adds a new current secret; the current one ends at `previousEndsAt` (now for no grace). */
 export async function rotateOidcSecret(db: Kysely<Database>, clientId: string, secret: SealedSecret, now: string, previousEndsAt: string): Promise<void> {
+  await bumpEpoch(db, 'oidc_clients', clientId);
   await db.updateTable('oidc_client_secrets').set({ expires_at: previousEndsAt }).where('client_id', '=', clientId).where('expires_at', 'is', null).execute();
   await db.insertInto('oidc_client_secrets').values({ client_id: clientId, key_id: secret.keyId, ciphertext: secret.ciphertext, created_at: now, expires_at: null }).execute();
 }
