@@ -16,7 +16,7 @@ import { StoreError } from './store/database.js';
 import { MigrationError } from './store/migrations/index.js';
 import { toStoredTimestamp } from './store/clock.js';
 import { listAudit } from './store/repositories/audit-log.js';
-import { listApplications } from './store/repositories/tenancy.js';
+import { findApplication } from './store/repositories/tenancy.js';
 import { findApiClient } from './store/repositories/api-clients.js';
 import { SettingsService } from './services/settings.js';
 import { effectiveSettings, hostedLoginStatus } from './domain/settings.js';
@@ -212,12 +212,12 @@ async function audit(parsed: ParsedCommandLine): Promise<void> {
   const to = auditTimestamp(f.to, 'to');
   const { store } = await prepareStorage(parsed.config, process.env);
   try {
-    const applications = f.application !== undefined ? [f.application] : (await listApplications(store.db)).map((a) => a.id);
-    for (const applicationId of applications) {
-      const entries = await listAudit(store.db, { applicationId, from, to, actorClientId: f.client, operation: f.operation, limit });
-      for (const e of entries) {
-        out(JSON.stringify({ id: e.id, at: e.at, application_id: e.applicationId, client_id: e.actorClientId, address: e.sourceAddress, operation: e.operation, target: e.target, before: e.before, after: e.after }));
-      }
+    // One application: its entries and its customer's; none named: every entry, application or customer level.
+    const application = f.application === undefined ? undefined : await findApplication(store.db, f.application);
+    if (f.application !== undefined && !application) throw new UsageError(`no application ${f.application}`);
+    const entries = await listAudit(store.db, { applicationId: application?.id, customerId: application?.customer_id, from, to, actorClientId: f.client, operation: f.operation, limit });
+    for (const e of entries) {
+      out(JSON.stringify({ id: e.id, at: e.at, application_id: e.applicationId, client_id: e.actorClientId, address: e.sourceAddress, operation: e.operation, target: e.target, before: e.before, after: e.after }));
     }
   } finally {
     await store.close();

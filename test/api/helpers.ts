@@ -279,6 +279,8 @@ export async function authenticates(t: Target, creds: Credentials, auth: (c: Cre
 export interface AuditRow {
   id: number;
   at: string;
+  /** null for customer-level entries (Hosted Login configuration) */
+  application_id: string | null;
   client_id: string | null;
   address: string | null;
   operation: string;

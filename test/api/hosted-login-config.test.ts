@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { basicHeader } from './helpers.js';
+import { auditList, basicHeader } from './helpers.js';
 
 type Json = Record<string, unknown>;
 
@@ -161,9 +161,16 @@ describe.each(ENGINES)('Hosted Login configuration on %s', (engine) => {
     const lockout = await api(admin, 'PUT', `tokenPolicies/${config.token_policy_id}`, { title: 'no config scopes', allowedScopes: ['openid'] });
     expect(lockout.status).toBe(409);
     expect((await api(admin, 'GET', `tokenPolicies/${config.token_policy_id}`)).body.allowedScopes).toEqual(['*:**']);
-    // The audit log has every change, customer-wide.
-    const rows = await t.server.context.store.db.selectFrom('audit_log').select(['operation', 'target']).where('operation', 'like', 'tokenPolicy.%').execute();
-    expect(rows.map((r) => r.operation)).toEqual(expect.arrayContaining(['tokenPolicy.create', 'tokenPolicy.replace', 'tokenPolicy.delete']));
+    // The audit log has every change, customer-wide: an owner of the customer's application reads them
+    // through /audit/list (no application, the customer in the target).
+    const { rows } = await auditList(t, t.owner, { operation: 'tokenPolicy.create' });
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.application_id).toBeNull();
+      expect(row.target).toMatch(new RegExp(`^customer:${cid}/token_policy:[0-9a-f-]{36}$`));
+    }
+    const all = (await auditList(t, t.owner)).rows.map((r) => r.operation);
+    expect(all).toEqual(expect.arrayContaining(['tokenPolicy.create', 'tokenPolicy.replace', 'tokenPolicy.delete', 'bootstrap.client_created']));
   });
 
   it('reads and merge-patches the session policy with exactly the scopes of spec §3.4', async () => {

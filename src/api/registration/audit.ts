@@ -1,5 +1,7 @@
-// /audit/list (idcloud): the owner reads the application's audit log.
+// /audit/list (idcloud): the owner reads the application's audit log, with the customer-level entries
+// (Hosted Login configuration: token policies, login policies, OIDC clients) of its customer.
 import { listAudit, type AuditQuery } from '../../store/repositories/audit-log.js';
+import { findApplication } from '../../store/repositories/tenancy.js';
 import { invalidArgument } from './errors.js';
 import type { RegistrationOperation } from './operation.js';
 
@@ -21,8 +23,10 @@ export function auditOperations(): RegistrationOperation[] {
         const maxText = p.get('max_results');
         const max = maxText === undefined ? 100 : Number(maxText);
         if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS) throw invalidArgument('max_results', `must be an integer from 1 to ${MAX_RESULTS}`);
+        const application = await findApplication(call.ctx.store.db, call.client.record.applicationId);
         const query: AuditQuery = {
           applicationId: call.client.record.applicationId,
+          customerId: application?.customer_id,
           from: timestampParam(p.get('from'), 'from'),
           to: timestampParam(p.get('to'), 'to'),
           actorClientId: p.get('actor_client_id') || undefined,
@@ -32,7 +36,7 @@ export function auditOperations(): RegistrationOperation[] {
         const entries = await listAudit(call.ctx.store.db, query);
         return {
           results: entries.map((e) => ({
-            id: e.id, at: e.at, client_id: e.actorClientId, address: e.sourceAddress, operation: e.operation, target: e.target, before: e.before, after: e.after,
+            id: e.id, at: e.at, application_id: e.applicationId, client_id: e.actorClientId, address: e.sourceAddress, operation: e.operation, target: e.target, before: e.before, after: e.after,
           })),
         };
       },
