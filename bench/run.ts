@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { killChildrenNow, runBenchmark, ScenarioError, selectScenarios, SettingsError, settingsFromEnv, type BenchSettings } from './harness.js';
 import { formatDataFigures, runDataSuite, type DataFigure } from './data-suite.js';
 import { formatReport } from './report.js';
+import { formatScopeFigures, runScopesSuite } from './scopes-suite.js';
 import { scenarios } from './scenarios.js';
 
 function err(line: string): void {
@@ -23,11 +24,13 @@ function usersFromEnv(raw: string | undefined): number {
 async function main(): Promise<number> {
   let settings: BenchSettings;
   let users: number;
+  let wantsScopes = false;
   try {
     settings = settingsFromEnv(process.env);
-    // `data` names the data suite (bench/data-suite.ts), not an HTTP scenario.
+    // `data` and `scopes` name the in-process suites (bench/data-suite.ts, bench/scopes-suite.ts), not HTTP scenarios.
     const wantsData = settings.only === null || settings.only.includes('data');
-    const httpOnly = settings.only?.filter((n) => n !== 'data') ?? null;
+    wantsScopes = settings.only === null || settings.only.includes('scopes');
+    const httpOnly = settings.only?.filter((n) => n !== 'data' && n !== 'scopes') ?? null;
     users = wantsData ? usersFromEnv(process.env.BENCH_USERS) : 0;
     settings = { ...settings, only: httpOnly };
     if (httpOnly === null || httpOnly.length > 0) selectScenarios(scenarios, settings.only);
@@ -52,6 +55,8 @@ async function main(): Promise<number> {
   const runHttp = settings.only === null || settings.only.length > 0;
   const report = runHttp ? await runBenchmark({ settings, scenarios, progress: (line) => err(`bench: ${line}`) }) : null;
   if (report) process.stdout.write(formatReport(report));
+  const scopes = wantsScopes ? runScopesSuite() : [];
+  if (wantsScopes) process.stdout.write(formatScopeFigures(scopes));
   const data: DataFigure[] = [];
   if (users > 0) {
     const progress = (line: string): void => err(`bench: data: ${line}`);
@@ -61,7 +66,7 @@ async function main(): Promise<number> {
   }
   const jsonFile = process.env.BENCH_JSON?.trim();
   if (jsonFile) {
-    writeFileSync(jsonFile, `${JSON.stringify({ ...report, data }, null, 2)}\n`);
+    writeFileSync(jsonFile, `${JSON.stringify({ ...report, scopes, data }, null, 2)}\n`);
     err(`bench: wrote ${jsonFile}`);
   }
   return report === null || report.ok ? 0 : 1;
