@@ -160,7 +160,7 @@ export async function deleteEntity(db: Kysely<Database>, id: number): Promise<bo
 
 /** Records of a type in id order, a page at a time (for schema changes that rewrite documents). */
 export async function entityPage(db: Kysely<Database>, entityTypeId: number, afterId: number, limit: number): Promise<EntityRow[]> {
-  const rows = await db.selectFrom('entities').selectAll().where('entity_type_id', '=', entityTypeId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  const rows = await db.selectFrom('entities').selectAll().where('entity_type_id', '=', entityTypeId).where('id', '>', afterId).orderBy('id').limit(literalLimit(limit)).execute();
   return rows.map(toEntity);
 }
 
@@ -223,6 +223,15 @@ async function withDeadline<T>(db: Kysely<Database>, engine: Engine, deadline: n
   }
 }
 
+/**
+ * A row limit written into the SQL rather than bound: with `LIMIT ?` SQLite's plan for an indexed
+ * lookup ran three times slower (6 → 20 µs for a one-row find); the value is a checked integer.
+ */
+function literalLimit(n: number): RawBuilder<number> {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a row limit must be a whole number, got ${n}`);
+  return sql.lit(n);
+}
+
 function searchBase(db: Kysely<Database>, s: EntitySearch, check: RawBuilder<SqlBool> | null) {
   // The type id is a literal so that the per-type partial indexes apply.
   let q = db.selectFrom('entities').where(sql<boolean>`entity_type_id = ${sql.lit(s.entityTypeId)}`);
@@ -235,7 +244,7 @@ export async function searchEntities(db: Kysely<Database>, engine: Engine, s: En
   return withDeadline(db, engine, s.deadline, async (conn, check) => {
     let q = searchBase(conn, s, check).selectAll();
     for (const term of s.order ?? []) q = q.orderBy(term);
-    if (s.limit !== undefined) q = q.limit(s.limit);
+    if (s.limit !== undefined) q = q.limit(literalLimit(s.limit));
     if (s.offset) q = q.offset(s.offset);
     return (await q.execute()).map(toEntity);
   });
