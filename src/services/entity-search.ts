@@ -96,12 +96,12 @@ export class EntitySearchService {
       offset: req.firstResult - 1,
       deadline: Date.now() + req.timeoutSeconds * 1000,
     };
-    const rows = await this.timed(req.timeoutSeconds, () => searchEntities(this.ctx.store.db, engine, search));
+    const rows = await this.timed(req.timeoutSeconds, () => searchEntities(this.ctx.store, search));
     const pick = req.attributes === undefined ? null : this.entities.picker(loaded, req.attributes);
     const records = await this.entities.presentAll(loaded, rows, caller);
     const results = pick === null ? records : records.map(pick);
     if (!req.showTotalCount) return { results };
-    const totalCount = await this.timed(req.timeoutSeconds, () => countEntities(this.ctx.store.db, engine, { ...search, deadline: Date.now() + req.timeoutSeconds * 1000 }));
+    const totalCount = await this.timed(req.timeoutSeconds, () => countEntities(this.ctx.store, { ...search, deadline: Date.now() + req.timeoutSeconds * 1000 }));
     return { results, totalCount };
   }
 
@@ -112,7 +112,7 @@ export class EntitySearchService {
 
   /** How many records of the type a compiled filter matches. */
   countWhere(loaded: LoadedEntityType, where: RawBuilder<SqlBool> | null, timeoutSeconds: number): Promise<number> {
-    return this.timed(timeoutSeconds, () => countEntities(this.ctx.store.db, this.ctx.store.engine, { entityTypeId: loaded.type.id, where, deadline: Date.now() + timeoutSeconds * 1000 }));
+    return this.timed(timeoutSeconds, () => countEntities(this.ctx.store, { entityTypeId: loaded.type.id, where, deadline: Date.now() + timeoutSeconds * 1000 }));
   }
 
   /**
@@ -132,7 +132,7 @@ export class EntitySearchService {
       const where = filterSql(engine, condition ? { kind: 'and', items: [after, condition] } : after);
       const timeout = options.timeoutSeconds ?? MAX_TIMEOUT_SECONDS;
       const rows = await this.timed(timeout, () =>
-        searchEntities(this.ctx.store.db, engine, { entityTypeId: loaded.type.id, where, order: sortSql(engine, [{ target: idTarget, descending: false }]), limit: options.pageSize, deadline: Date.now() + timeout * 1000 }),
+        searchEntities(this.ctx.store, { entityTypeId: loaded.type.id, where, order: sortSql(engine, [{ target: idTarget, descending: false }]), limit: options.pageSize, deadline: Date.now() + timeout * 1000 }),
       );
       if (rows.length === 0) return;
       const records = await this.entities.presentAll(loaded, rows, caller);

@@ -4,7 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type SqliteDatabase } from './sqlite-driver.js';
-import { Kysely, PostgresDialect, sql, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { SealedSecret } from '../security/secret-box.js';
 import type { Database } from './schema.js';
@@ -17,6 +17,13 @@ export type StoreTarget =
 
 export interface Store {
   db: Kysely<Database>;
+  /**
+   * Where entity searches run outside a transaction. PostgreSQL: a small pool of its own whose
+   * sessions stop any statement after SEARCH_SESSION_TIMEOUT_MS (so a search with the longest
+   * timeout needs no `begin; set local …; commit` around it) and keep their statements prepared.
+   * SQLite: `db`.
+   */
+  searchDb: Kysely<Database>;
   engine: Engine;
   /** Human-readable location, never including a password. */
   location: string;
@@ -84,6 +91,60 @@ function withStatementCache(conn: SqliteDatabase): KyselySqliteDatabase {
       return statement;
     },
   };
+}
+
+/** Sessions of the PostgreSQL search pool stop any statement after this long: the longest search timeout. */
+export const SEARCH_SESSION_TIMEOUT_MS = 60_000;
+
+/** Distinct statements a PostgreSQL search pool prepares; past these, statements run unprepared. */
+const PREPARED_STATEMENTS = 200;
+
+/**
+ * A pg pool whose clients run parameterized statements as named (prepared) ones: PostgreSQL then
+ * parses and plans a search once per connection instead of on every call (unnamed: 370 µs, named:
+ * 190 µs for an indexed one-row find on the development machine). Statements without parameters
+ * (`begin`, `set local …; …`) may hold several commands, which a prepared statement cannot: they stay
+ * unnamed. Names are handed out to the first PREPARED_STATEMENTS distinct texts, which bounds what each
+ * connection keeps on the server.
+ */
+class PreparingPool implements PostgresPool {
+  readonly #names = new Map<string, string>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async connect(): Promise<PostgresPoolClient> {
+    return new PreparingClient(await this.pool.connect(), (text) => this.#nameOf(text));
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+
+  #nameOf(text: string): string | undefined {
+    let name = this.#names.get(text);
+    if (name === undefined && this.#names.size < PREPARED_STATEMENTS) this.#names.set(text, (name = `idcloud_search_${this.#names.size}`));
+    return name;
+  }
+}
+
+class PreparingClient implements PostgresPoolClient {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly nameOf: (text: string) => string | undefined,
+  ) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters: ReadonlyArray<unknown> = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    // No cursor constructor is configured, so Kysely never streams through this pool.
+    if (typeof sqlOrCursor !== 'string') throw new Error('the search pool does not stream');
+    const name = parameters.length > 0 ? this.nameOf(sqlOrCursor) : undefined;
+    return this.client.query({ text: sqlOrCursor, values: [...parameters], ...(name === undefined ? {} : { name }) }) as unknown as Promise<PostgresQueryResult<R>>;
+  }
+
+  release(): void {
+    this.client.release();
+  }
 }
 
 /** A query ran past the deadline its caller set, and was stopped. */
@@ -249,11 +310,23 @@ export function openStore(target: StoreTarget): Store {
     conn.pragma('busy_timeout = 5000');
     registerDeadline(conn);
     const db = new Kysely<Database>({ dialect: new IdcloudSqliteDialect({ database: withStatementCache(conn) }) });
-    return { db, engine: 'sqlite', location, close: () => db.destroy() };
+    return { db, searchDb: db, engine: 'sqlite', location, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...pgConfig(target.url), max: 10 });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', location, close: () => db.destroy() };
+  const searchPool = new pg.Pool({ ...pgConfig(target.url), max: 4, options: `-c statement_timeout=${SEARCH_SESSION_TIMEOUT_MS}` });
+  searchPool.on('error', () => undefined);
+  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(searchPool) }) });
+  return {
+    db,
+    searchDb,
+    engine: 'postgres',
+    location,
+    close: async () => {
+      await searchDb.destroy();
+      await db.destroy();
+    },
+  };
 }

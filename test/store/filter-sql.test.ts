@@ -126,7 +126,7 @@ describe.each(ENGINES)('filters in SQL agree with their in-memory meaning on %s'
   }
 
   async function selected(condition: Condition): Promise<number[]> {
-    const rows = await searchEntities(storage.store.db, engine, { entityTypeId: typeId, where: filterSql(engine, condition), order: sortSql(engine, []), deadline: Date.now() + 30_000 });
+    const rows = await searchEntities(storage.store, { entityTypeId: typeId, where: filterSql(engine, condition), order: sortSql(engine, []), deadline: Date.now() + 30_000 });
     return rows.map((r) => r.id);
   }
 
@@ -161,7 +161,7 @@ describe.each(ENGINES)('filters in SQL agree with their in-memory meaning on %s'
     expect(await selected(eq('paris'))).toEqual([ids[0]]);
     // É is not ASCII: it does not fold to é on either engine.
     expect(await selected(eq('ÉZE'))).toEqual([ids[1]]);
-    const sorted = await searchEntities(storage.store.db, engine, {
+    const sorted = await searchEntities(storage.store, {
       entityTypeId: typeId,
       where: null,
       order: sortSql(engine, [{ target: checkFilterTarget('address.city'), descending: false }]),

@@ -1,6 +1,6 @@
 // Entity records: one row each, the reserved attributes as columns and the rest as a JSON document.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import { QueryTimeout, type Engine } from '../database.js';
+import { QueryTimeout, SEARCH_SESSION_TIMEOUT_MS, type Engine, type Store } from '../database.js';
 import { attributeExpression, expressionValue, type ExpressionKind } from '../entity-indexes.js';
 import type { Database } from '../schema.js';
 
@@ -195,10 +195,19 @@ function isTimeout(err: unknown): boolean {
  * one row in 1024 examined, so the check costs little). PostgreSQL: statement_timeout, set for this
  * one query on its connection (`begin; set local` in one round trip).
  */
-async function withDeadline<T>(db: Kysely<Database>, engine: Engine, deadline: number, run: (db: Kysely<Database>, check: RawBuilder<SqlBool> | null) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  db: Kysely<Database>,
+  engine: Engine,
+  deadline: number,
+  run: (db: Kysely<Database>, check: RawBuilder<SqlBool> | null) => Promise<T>,
+  sessionTimeoutMs: number | null = null,
+): Promise<T> {
   try {
     if (engine === 'sqlite') return await run(db, sql<SqlBool>`(random() & 1023 <> 0 or idcloud_deadline(${deadline}))`);
     const ms = Math.max(1, Math.ceil(deadline - Date.now()));
+    // The session stops statements anyway after about as long (the longest timeout, 60 s, asked a
+    // moment ago): no transaction needed, one round trip instead of three.
+    if (!db.isTransaction && sessionTimeoutMs !== null && ms > sessionTimeoutMs - 1000) return await run(db, null);
     if (db.isTransaction) {
       // Inside a caller's transaction (bulk delete): the deadline covers this query, then goes.
       await sql.raw(`set local statement_timeout = ${ms}`).execute(db);
@@ -240,22 +249,25 @@ function searchBase(db: Kysely<Database>, s: EntitySearch, check: RawBuilder<Sql
   return q;
 }
 
-export async function searchEntities(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<EntityRow[]> {
-  return withDeadline(db, engine, s.deadline, async (conn, check) => {
+/** On the store's search connections (see Store.searchDb). */
+export async function searchEntities(store: Store, s: EntitySearch): Promise<EntityRow[]> {
+  return withDeadline(store.searchDb, store.engine, s.deadline, async (conn, check) => {
     let q = searchBase(conn, s, check).selectAll();
     for (const term of s.order ?? []) q = q.orderBy(term);
     if (s.limit !== undefined) q = q.limit(literalLimit(s.limit));
     if (s.offset) q = q.offset(s.offset);
     return (await q.execute()).map(toEntity);
-  });
+  }, searchSessionTimeout(store));
 }
 
-export async function countEntities(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<number> {
-  return withDeadline(db, engine, s.deadline, async (conn, check) => {
+export async function countEntities(store: Store, s: EntitySearch): Promise<number> {
+  return withDeadline(store.searchDb, store.engine, s.deadline, async (conn, check) => {
     const row = await searchBase(conn, s, check).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
-  });
+  }, searchSessionTimeout(store));
 }
+
+const searchSessionTimeout = (store: Store): number | null => (store.engine === 'postgres' ? SEARCH_SESSION_TIMEOUT_MS : null);
 
 /** Ids and uuids of the records a search matches, in id order (for bulk deletes). */
 export async function matchingEntityIds(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<{ id: number; uuid: string }[]> {
