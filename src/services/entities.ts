@@ -124,7 +124,7 @@ export class EntityService {
 
   /** The record a call names, checked against its guards; exposed for the access-token operations. */
   async findRecord(loaded: LoadedEntityType, ref: RecordRef, guards: Guards = {}): Promise<EntityRow> {
-    const row = await this.find(this.ctx.store.db, loaded, ref);
+    const row = await this.find(this.ctx.store.readDb, loaded, ref);
     checkGuards(row, guards);
     return row;
   }
@@ -236,7 +236,7 @@ export class EntityService {
       return { id: entityId, current };
     });
     if (!includeRecord) return { id, uuid };
-    return { id, uuid, record: await this.present(current, await this.find(this.ctx.store.db, current, { kind: 'bound', entityId: id }), caller) };
+    return { id, uuid, record: await this.present(current, await this.find(this.ctx.store.readDb, current, { kind: 'bound', entityId: id }), caller) };
   }
 
   /**
@@ -293,7 +293,7 @@ export class EntityService {
       return entityId === null ? null : { current, entityId };
     });
     if (!includeRecord) return undefined;
-    return this.present(written.current, await this.find(this.ctx.store.db, written.current, { kind: 'bound', entityId: written.entityId }), caller);
+    return this.present(written.current, await this.find(this.ctx.store.readDb, written.current, { kind: 'bound', entityId: written.entityId }), caller);
   }
 
   /** entity.delete: the whole record, or with `at` one plural element. */

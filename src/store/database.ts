@@ -18,12 +18,12 @@ export type StoreTarget =
 export interface Store {
   db: Kysely<Database>;
   /**
-   * Where entity searches run outside a transaction. PostgreSQL: a small pool of its own whose
-   * sessions stop any statement after SEARCH_SESSION_TIMEOUT_MS (so a search with the longest
+   * Where entity reads and searches run outside a transaction. PostgreSQL: a small pool of its own
+   * whose sessions stop any statement after SEARCH_SESSION_TIMEOUT_MS (so a search with the longest
    * timeout needs no `begin; set local …; commit` around it) and keep their statements prepared.
    * SQLite: `db`.
    */
-  searchDb: Kysely<Database>;
+  readDb: Kysely<Database>;
   engine: Engine;
   /** Human-readable location, never including a password. */
   location: string;
@@ -93,10 +93,10 @@ function withStatementCache(conn: SqliteDatabase): KyselySqliteDatabase {
   };
 }
 
-/** Sessions of the PostgreSQL search pool stop any statement after this long: the longest search timeout. */
+/** Sessions of the PostgreSQL read pool stop any statement after this long: the longest search timeout. */
 export const SEARCH_SESSION_TIMEOUT_MS = 60_000;
 
-/** Distinct statements a PostgreSQL search pool prepares; past these, statements run unprepared. */
+/** Distinct statements the PostgreSQL read pool prepares; past these, statements run unprepared. */
 const PREPARED_STATEMENTS = 200;
 
 /**
@@ -122,7 +122,7 @@ class PreparingPool implements PostgresPool {
 
   #nameOf(text: string): string | undefined {
     let name = this.#names.get(text);
-    if (name === undefined && this.#names.size < PREPARED_STATEMENTS) this.#names.set(text, (name = `idcloud_search_${this.#names.size}`));
+    if (name === undefined && this.#names.size < PREPARED_STATEMENTS) this.#names.set(text, (name = `idcloud_read_${this.#names.size}`));
     return name;
   }
 }
@@ -137,7 +137,7 @@ class PreparingClient implements PostgresPoolClient {
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
   query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters: ReadonlyArray<unknown> = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     // No cursor constructor is configured, so Kysely never streams through this pool.
-    if (typeof sqlOrCursor !== 'string') throw new Error('the search pool does not stream');
+    if (typeof sqlOrCursor !== 'string') throw new Error('the read pool does not stream');
     const name = parameters.length > 0 ? this.nameOf(sqlOrCursor) : undefined;
     return this.client.query({ text: sqlOrCursor, values: [...parameters], ...(name === undefined ? {} : { name }) }) as unknown as Promise<PostgresQueryResult<R>>;
   }
@@ -310,22 +310,22 @@ export function openStore(target: StoreTarget): Store {
     conn.pragma('busy_timeout = 5000');
     registerDeadline(conn);
     const db = new Kysely<Database>({ dialect: new IdcloudSqliteDialect({ database: withStatementCache(conn) }) });
-    return { db, searchDb: db, engine: 'sqlite', location, close: () => db.destroy() };
+    return { db, readDb: db, engine: 'sqlite', location, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...pgConfig(target.url), max: 10 });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const searchPool = new pg.Pool({ ...pgConfig(target.url), max: 4, options: `-c statement_timeout=${SEARCH_SESSION_TIMEOUT_MS}` });
-  searchPool.on('error', () => undefined);
-  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(searchPool) }) });
+  const readPool = new pg.Pool({ ...pgConfig(target.url), max: 4, options: `-c statement_timeout=${SEARCH_SESSION_TIMEOUT_MS}` });
+  readPool.on('error', () => undefined);
+  const readDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(readPool) }) });
   return {
     db,
-    searchDb,
+    readDb,
     engine: 'postgres',
     location,
     close: async () => {
-      await searchDb.destroy();
+      await readDb.destroy();
       await db.destroy();
     },
   };

@@ -50,11 +50,11 @@ describe.each(ENGINES)('search deadlines on %s', (engine) => {
     expect(rows).toHaveLength(2);
     if (engine === 'postgres') {
       const show = async (db: typeof storage.store.db): Promise<string | undefined> => (await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db)).rows[0]?.statement_timeout;
-      expect(await show(storage.store.searchDb)).toBe('1min');
-      // Only the search sessions: everything else (migrations, bulk work) has no such limit.
+      expect(await show(storage.store.readDb)).toBe('1min');
+      // Only the read sessions: everything else (migrations, bulk work) has no such limit.
       expect(await show(storage.store.db)).toBe('0');
     } else {
-      expect(storage.store.searchDb).toBe(storage.store.db);
+      expect(storage.store.readDb).toBe(storage.store.db);
     }
   });
 });

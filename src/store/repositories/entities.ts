@@ -249,9 +249,9 @@ function searchBase(db: Kysely<Database>, s: EntitySearch, check: RawBuilder<Sql
   return q;
 }
 
-/** On the store's search connections (see Store.searchDb). */
+/** On the store's read connections (see Store.readDb). */
 export async function searchEntities(store: Store, s: EntitySearch): Promise<EntityRow[]> {
-  return withDeadline(store.searchDb, store.engine, s.deadline, async (conn, check) => {
+  return withDeadline(store.readDb, store.engine, s.deadline, async (conn, check) => {
     let q = searchBase(conn, s, check).selectAll();
     for (const term of s.order ?? []) q = q.orderBy(term);
     if (s.limit !== undefined) q = q.limit(literalLimit(s.limit));
@@ -261,7 +261,7 @@ export async function searchEntities(store: Store, s: EntitySearch): Promise<Ent
 }
 
 export async function countEntities(store: Store, s: EntitySearch): Promise<number> {
-  return withDeadline(store.searchDb, store.engine, s.deadline, async (conn, check) => {
+  return withDeadline(store.readDb, store.engine, s.deadline, async (conn, check) => {
     const row = await searchBase(conn, s, check).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
   }, searchSessionTimeout(store));
