@@ -12,7 +12,6 @@ import { recordToStoredTimestamp, UUID } from '../domain/schema/values.js';
 import { importHash } from '../security/imported-passwords.js';
 import { hashPassword } from '../security/passwords.js';
 import { nowTimestamp } from '../store/clock.js';
-import { filterSql } from '../store/filter-sql.js';
 import { deleteEntities, entitiesById, insertEntities, matchingEntityIds, type NewEntity } from '../store/repositories/entities.js';
 import { fileEntityVersions } from '../store/repositories/entity-versions.js';
 import type { Database } from '../store/schema.js';
@@ -188,12 +187,11 @@ export class EntityBulkService {
   async bulkDelete(caller: EntityCaller, loaded: LoadedEntityType, filter: string | undefined, commit: boolean, timeoutSeconds: number): Promise<number> {
     const condition = await this.search.condition(caller, loaded, filter);
     const engine = this.ctx.store.engine;
-    const where = condition ? filterSql(engine, condition) : null;
-    if (!commit) return this.search.countWhere(loaded, where, timeoutSeconds);
+    if (!commit) return this.search.countWhere(loaded, condition, timeoutSeconds);
     // Deleting a record removes every attribute: a client limited to some may not do it.
     checkWritable(await this.entities.writeSchema(caller, loaded), new Set(loaded.type.attrDefs.map((d) => `/${d.name}`)));
     return this.entities.withinType(loaded, async (trx) => {
-      const matched = await this.search.timed(timeoutSeconds, () => matchingEntityIds(trx, engine, { entityTypeId: loaded.type.id, where, deadline: Date.now() + timeoutSeconds * 1000 }));
+      const matched = await this.search.timed(timeoutSeconds, () => matchingEntityIds(trx, engine, { entityTypeId: loaded.type.id, condition, deadline: Date.now() + timeoutSeconds * 1000 }));
       const now = nowTimestamp();
       let deleted = 0;
       for (let start = 0; start < matched.length; start += DELETE_CHUNK) {

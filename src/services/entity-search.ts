@@ -1,7 +1,6 @@
 // Searching records (spec capture-api §3.2, §3.3, §4): a filter checked against the entity type and
 // the caller's read access schema, compiled to SQL, run with a deadline; every result leaves through
 // EntityService.present like any other record read.
-import type { RawBuilder, SqlBool } from 'kysely';
 import { accessTypeFor } from '../domain/access-schema.js';
 import { parseFilter } from '../domain/filter/parse.js';
 import { checkFilter, resolveTarget, type Condition, type Target } from '../domain/filter/check.js';
@@ -10,7 +9,7 @@ import { parseAttributePath } from '../domain/schema/paths.js';
 import { getAt, setAt, type Doc } from '../domain/schema/record.js';
 import type { AttributeDefinition } from '../domain/schema/attribute-definition.js';
 import { QueryTimeout } from '../store/database.js';
-import { filterSql, sortSql, type SortKey } from '../store/filter-sql.js';
+import type { SortKey } from '../store/filter-sql.js';
 import { countEntities, searchEntities, type EntitySearch } from '../store/repositories/entities.js';
 import { invalid, type EntityCaller, type EntityContext, type EntityService } from './entities.js';
 import type { LoadedEntityType } from './entity-type-directory.js';
@@ -87,11 +86,10 @@ export class EntitySearchService {
   async find(caller: EntityCaller, loaded: LoadedEntityType, req: FindRequest): Promise<{ results: Doc[]; totalCount?: number }> {
     const condition = await this.condition(caller, loaded, req.filter);
     const order = await this.sortKeys(caller, loaded, req.sortOn);
-    const engine = this.ctx.store.engine;
     const search: EntitySearch = {
       entityTypeId: loaded.type.id,
-      where: condition ? filterSql(engine, condition) : null,
-      order: order ? sortSql(engine, order) : null,
+      condition,
+      order,
       limit: req.maxResults,
       offset: req.firstResult - 1,
       deadline: Date.now() + req.timeoutSeconds * 1000,
@@ -107,12 +105,12 @@ export class EntitySearchService {
 
   async count(caller: EntityCaller, loaded: LoadedEntityType, filter: string | undefined, timeoutSeconds: number): Promise<number> {
     const condition = await this.condition(caller, loaded, filter);
-    return this.countWhere(loaded, condition ? filterSql(this.ctx.store.engine, condition) : null, timeoutSeconds);
+    return this.countWhere(loaded, condition, timeoutSeconds);
   }
 
-  /** How many records of the type a compiled filter matches. */
-  countWhere(loaded: LoadedEntityType, where: RawBuilder<SqlBool> | null, timeoutSeconds: number): Promise<number> {
-    return this.timed(timeoutSeconds, () => countEntities(this.ctx.store, { entityTypeId: loaded.type.id, where, deadline: Date.now() + timeoutSeconds * 1000 }));
+  /** How many records of the type a checked filter matches. */
+  countWhere(loaded: LoadedEntityType, condition: Condition | null, timeoutSeconds: number): Promise<number> {
+    return this.timed(timeoutSeconds, () => countEntities(this.ctx.store, { entityTypeId: loaded.type.id, condition, deadline: Date.now() + timeoutSeconds * 1000 }));
   }
 
   /**
@@ -123,16 +121,15 @@ export class EntitySearchService {
    */
   async *scan(caller: EntityCaller, loaded: LoadedEntityType, filter: string | undefined, options: { pageSize: number; afterId?: number; passwordHashes?: boolean; timeoutSeconds?: number }): AsyncGenerator<{ lastId: number; records: Doc[] }> {
     const condition = await this.condition(caller, loaded, filter);
-    const engine = this.ctx.store.engine;
     const idTarget = resolveTarget(loaded.type.attrDefs, ['id'], 'filter').target;
     const passwords = options.passwordHashes ? passwordPaths(loaded.type.attrDefs) : [];
     let lastId = options.afterId ?? 0;
     for (;;) {
       const after: Condition = { kind: 'compare', target: idTarget, op: '>', value: lastId };
-      const where = filterSql(engine, condition ? { kind: 'and', items: [after, condition] } : after);
+      const where: Condition = condition ? { kind: 'and', items: [after, condition] } : after;
       const timeout = options.timeoutSeconds ?? MAX_TIMEOUT_SECONDS;
       const rows = await this.timed(timeout, () =>
-        searchEntities(this.ctx.store, { entityTypeId: loaded.type.id, where, order: sortSql(engine, [{ target: idTarget, descending: false }]), limit: options.pageSize, deadline: Date.now() + timeout * 1000 }),
+        searchEntities(this.ctx.store, { entityTypeId: loaded.type.id, condition: where, order: [{ target: idTarget, descending: false }], limit: options.pageSize, deadline: Date.now() + timeout * 1000 }),
       );
       if (rows.length === 0) return;
       const records = await this.entities.presentAll(loaded, rows, caller);

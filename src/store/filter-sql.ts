@@ -89,3 +89,58 @@ export function sortSql(engine: Engine, keys: readonly SortKey[]): RawBuilder<un
   if (!keys.some((k) => k.target.kind === 'column' && k.target.column === 'id')) terms.push(sql`id asc`);
   return terms;
 }
+
+/**
+ * The values filterSql binds, in the order it binds them (one per comparison, depth first): what a
+ * statement kept for the filter's shape (filterShape) is run with.
+ */
+export function filterValues(engine: Engine, condition: Condition, into: unknown[] = []): unknown[] {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      for (const item of condition.items) filterValues(engine, item, into);
+      break;
+    case 'not':
+      filterValues(engine, condition.item, into);
+      break;
+    case 'compare':
+      into.push(expressionValue(engine, condition.value, kindOf(condition.target)));
+      break;
+    case 'isNull':
+      break;
+  }
+  return into;
+}
+
+/**
+ * Everything filterSql's text depends on, with the values left out: two filters of the same shape
+ * compile to the same SQL and differ only in the values bound (`email = 'a'` and `email = 'b'`).
+ */
+export function filterShape(condition: Condition): string {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      return `${condition.kind}(${condition.items.map(filterShape).join(',')})`;
+    case 'not':
+      return `not(${filterShape(condition.item)})`;
+    case 'isNull':
+      return `${condition.negated ? 'notnull' : 'null'}(${targetShape(condition.target)})`;
+    case 'compare':
+      return `${condition.op}${typeof condition.value}(${targetShape(condition.target)})`;
+  }
+}
+
+/**
+ * What a target's SQL depends on. Attribute names are [A-Za-z0-9_] (safeNames refuses anything else),
+ * so `.` and `>` separate them unambiguously, and a document target (always with `>`) never reads
+ * as a column name.
+ */
+function targetShape(t: Target): string {
+  if (t.kind === 'column') return t.column;
+  return `${t.plurals.map((p) => p.join('.')).join('>')}>${t.names.join('.')}:${kindOf(t)}`;
+}
+
+/** What sortSql's text depends on (it binds no values). */
+export function sortShape(keys: readonly SortKey[]): string {
+  return keys.map((k) => `${k.descending ? '-' : '+'}${targetShape(k.target)}`).join(',');
+}

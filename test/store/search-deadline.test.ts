@@ -32,13 +32,13 @@ describe.each(ENGINES)('search deadlines on %s', (engine) => {
 
   it('stops a search at its deadline with QueryTimeout', async () => {
     const deadline = engine === 'postgres' ? Date.now() + 50 : Date.now() - 1;
-    await expect(searchEntities(storage.store, { entityTypeId: typeId, where: slow, deadline })).rejects.toBeInstanceOf(QueryTimeout);
-    await expect(countEntities(storage.store, { entityTypeId: typeId, where: slow, deadline })).rejects.toBeInstanceOf(QueryTimeout);
+    await expect(searchEntities(storage.store, { entityTypeId: typeId, condition: null, ...(slow ? { sqlCondition: slow } : {}), deadline })).rejects.toBeInstanceOf(QueryTimeout);
+    await expect(countEntities(storage.store, { entityTypeId: typeId, condition: null, ...(slow ? { sqlCondition: slow } : {}), deadline })).rejects.toBeInstanceOf(QueryTimeout);
   });
 
   it('runs the same search to the end within its deadline, on a connection left in good order', async () => {
-    expect(await countEntities(storage.store, { entityTypeId: typeId, where: null, deadline: Date.now() + 30_000 })).toBe(20_000);
-    const rows = await searchEntities(storage.store, { entityTypeId: typeId, where: null, limit: 3, deadline: Date.now() + 30_000 });
+    expect(await countEntities(storage.store, { entityTypeId: typeId, condition: null, deadline: Date.now() + 30_000 })).toBe(20_000);
+    const rows = await searchEntities(storage.store, { entityTypeId: typeId, condition: null, limit: 3, deadline: Date.now() + 30_000 });
     expect(rows).toHaveLength(3);
     // The timeout was local to its query: a slow statement outside searches is not cut short.
     if (engine === 'postgres') await sql`select pg_sleep(0.1)`.execute(storage.store.db);
@@ -46,7 +46,7 @@ describe.each(ENGINES)('search deadlines on %s', (engine) => {
 
   it('searches with the longest timeout on sessions that stop statements by themselves (PostgreSQL)', async () => {
     // A search at the 60 s limit runs without a transaction of its own: its session's own limit applies.
-    const rows = await searchEntities(storage.store, { entityTypeId: typeId, where: null, limit: 2, deadline: Date.now() + 60_000 });
+    const rows = await searchEntities(storage.store, { entityTypeId: typeId, condition: null, limit: 2, deadline: Date.now() + 60_000 });
     expect(rows).toHaveLength(2);
     if (engine === 'postgres') {
       const show = async (db: typeof storage.store.db): Promise<string | undefined> => (await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db)).rows[0]?.statement_timeout;

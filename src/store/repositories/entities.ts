@@ -1,8 +1,14 @@
 // Entity records: one row each, the reserved attributes as columns and the rest as a JSON document.
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { Condition } from '../../domain/filter/check.js';
 import { QueryTimeout, SEARCH_SESSION_TIMEOUT_MS, type Engine, type Store } from '../database.js';
 import { attributeExpression, expressionValue, type ExpressionKind } from '../entity-indexes.js';
+import { filterShape, filterSql, filterValues, sortShape, sortSql, type SortKey } from '../filter-sql.js';
 import type { Database } from '../schema.js';
+import { ShapedStatements } from '../shaped-statements.js';
+
+/** Record lookups and searches, compiled once per shape (see shaped-statements.ts). */
+const statements = new ShapedStatements();
 
 export interface EntityRow {
   id: number;
@@ -51,14 +57,23 @@ function toEntity(r: Row): EntityRow {
 
 /** `forUpdate`: lock the row until the transaction ends (PostgreSQL; SQLite runs one writer at a time). */
 export async function findEntity(db: Kysely<Database>, engine: Engine, entityTypeId: number, selector: EntitySelector, forUpdate = false): Promise<EntityRow | null> {
-  // The type id is a literal so that SQLite and PostgreSQL can use the per-type partial indexes.
-  let q = db.selectFrom('entities').selectAll().where(sql<boolean>`entity_type_id = ${sql.lit(entityTypeId)}`);
-  if (selector.by === 'id') q = q.where('id', '=', selector.id);
-  else if (selector.by === 'uuid') q = q.where('uuid', '=', selector.uuid);
-  else q = q.where(attributeExpression(engine, selector.names, selector.kind), '=', expressionValue(engine, selector.value, selector.kind));
-  if (forUpdate && engine === 'postgres') q = q.forUpdate();
-  // Every selector names a unique column or index; a bound LIMIT would double SQLite's cost of this query.
-  const row = await q.executeTakeFirst();
+  const lock = forUpdate && engine === 'postgres';
+  const build = (): CompiledQuery => {
+    // The type id is a literal so that SQLite and PostgreSQL can use the per-type partial indexes.
+    let q = db.selectFrom('entities').selectAll().where(sql<boolean>`entity_type_id = ${sql.lit(entityTypeId)}`);
+    if (selector.by === 'id') q = q.where('id', '=', selector.id);
+    else if (selector.by === 'uuid') q = q.where('uuid', '=', selector.uuid);
+    else q = q.where(attributeExpression(engine, selector.names, selector.kind), '=', expressionValue(engine, selector.value, selector.kind));
+    if (lock) q = q.forUpdate();
+    // Every selector names a unique column or index; a bound LIMIT would double SQLite's cost of this query.
+    return q.compile();
+  };
+  const [shape, value] =
+    selector.by === 'id' ? ['id', selector.id]
+    : selector.by === 'uuid' ? ['uuid', selector.uuid]
+    : [`${selector.kind}:${selector.names.join('.')}`, expressionValue(engine, selector.value, selector.kind)];
+  const query = statements.query(`entity|${engine}|${entityTypeId}|${shape}|${lock ? 'lock' : ''}`, [value], build);
+  const row = (await db.executeQuery<Row>(query)).rows[0];
   return row ? toEntity(row) : null;
 }
 
@@ -173,10 +188,12 @@ export async function rewriteDocument(db: Kysely<Database>, id: number, document
 /** A search over one entity type's records (entity.find / entity.count). */
 export interface EntitySearch {
   entityTypeId: number;
-  /** filterSql output; null = every record */
-  where: RawBuilder<SqlBool> | null;
-  /** sortSql output; null = no order (the cheapest) */
-  order?: RawBuilder<unknown>[] | null;
+  /** a checked filter; null = every record */
+  condition: Condition | null;
+  /** a further condition written in SQL (never kept per shape) */
+  sqlCondition?: RawBuilder<SqlBool>;
+  /** null or absent = no order (the cheapest) */
+  order?: readonly SortKey[] | null;
   limit?: number;
   offset?: number;
   /** epoch milliseconds after which the database stops the query (QueryTimeout) */
@@ -190,6 +207,12 @@ function isTimeout(err: unknown): boolean {
   return typeof e === 'object' && e !== null && (e.code === '57014' || e.name === 'QueryTimeout');
 }
 
+/** A condition that stops a statement at its deadline (built only when a query is compiled), and the values it binds. */
+interface DeadlineCheck {
+  sql: () => RawBuilder<SqlBool>;
+  values: unknown[];
+}
+
 /**
  * Runs a read with a deadline. SQLite: the WHERE clause calls idcloud_deadline now and then (about
  * one row in 1024 examined, so the check costs little). PostgreSQL: statement_timeout, set for this
@@ -199,11 +222,11 @@ async function withDeadline<T>(
   db: Kysely<Database>,
   engine: Engine,
   deadline: number,
-  run: (db: Kysely<Database>, check: RawBuilder<SqlBool> | null) => Promise<T>,
+  run: (db: Kysely<Database>, check: DeadlineCheck | null) => Promise<T>,
   sessionTimeoutMs: number | null = null,
 ): Promise<T> {
   try {
-    if (engine === 'sqlite') return await run(db, sql<SqlBool>`(random() & 1023 <> 0 or idcloud_deadline(${deadline}))`);
+    if (engine === 'sqlite') return await run(db, { sql: () => sql<SqlBool>`(random() & 1023 <> 0 or idcloud_deadline(${deadline}))`, values: [deadline] });
     const ms = Math.max(1, Math.ceil(deadline - Date.now()));
     // The session stops statements anyway after about as long (the longest timeout, 60 s, asked a
     // moment ago): no transaction needed, one round trip instead of three.
@@ -241,29 +264,51 @@ function literalLimit(n: number): RawBuilder<number> {
   return sql.lit(n);
 }
 
-function searchBase(db: Kysely<Database>, s: EntitySearch, check: RawBuilder<SqlBool> | null) {
+function searchBase(db: Kysely<Database>, engine: Engine, s: EntitySearch, check: DeadlineCheck | null) {
   // The type id is a literal so that the per-type partial indexes apply.
   let q = db.selectFrom('entities').where(sql<boolean>`entity_type_id = ${sql.lit(s.entityTypeId)}`);
-  if (s.where) q = q.where(s.where);
-  if (check) q = q.where(check);
+  if (s.condition) q = q.where(filterSql(engine, s.condition));
+  if (s.sqlCondition) q = q.where(s.sqlCondition);
+  if (check) q = q.where(check.sql());
   return q;
+}
+
+/**
+ * A search's query: kept per shape unless it carries SQL of its own. The values are bound in the order
+ * searchBase writes them (the filter's, the deadline check's), then `extra` (paging).
+ */
+function searchQuery(engine: Engine, operation: string, s: EntitySearch, check: DeadlineCheck | null, extra: readonly unknown[], build: () => CompiledQuery): CompiledQuery {
+  if (s.sqlCondition) return build();
+  const key = [operation, engine, s.entityTypeId, s.condition ? filterShape(s.condition) : '', check ? 'deadline' : ''].join('|');
+  const values = s.condition ? filterValues(engine, s.condition) : [];
+  if (check) values.push(...check.values);
+  return statements.query(key, [...values, ...extra], build);
 }
 
 /** On the store's read connections (see Store.readDb). */
 export async function searchEntities(store: Store, s: EntitySearch): Promise<EntityRow[]> {
-  return withDeadline(store.readDb, store.engine, s.deadline, async (conn, check) => {
-    let q = searchBase(conn, s, check).selectAll();
-    for (const term of s.order ?? []) q = q.orderBy(term);
-    if (s.limit !== undefined) q = q.limit(literalLimit(s.limit));
-    if (s.offset) q = q.offset(s.offset);
-    return (await q.execute()).map(toEntity);
+  const { engine } = store;
+  return withDeadline(store.readDb, engine, s.deadline, async (conn, check) => {
+    const order = s.order ?? null;
+    const offset = s.offset ? [s.offset] : [];
+    const operation = `find[${order ? sortShape(order) : 'unordered'}|${s.limit ?? ''}|${offset.length}]`;
+    const query = searchQuery(engine, operation, s, check, offset, () => {
+      let q = searchBase(conn, engine, s, check).selectAll();
+      for (const term of order ? sortSql(engine, order) : []) q = q.orderBy(term);
+      if (s.limit !== undefined) q = q.limit(literalLimit(s.limit));
+      if (s.offset) q = q.offset(s.offset);
+      return q.compile();
+    });
+    return (await conn.executeQuery<Row>(query)).rows.map(toEntity);
   }, searchSessionTimeout(store));
 }
 
 export async function countEntities(store: Store, s: EntitySearch): Promise<number> {
-  return withDeadline(store.readDb, store.engine, s.deadline, async (conn, check) => {
-    const row = await searchBase(conn, s, check).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
+  const { engine } = store;
+  return withDeadline(store.readDb, engine, s.deadline, async (conn, check) => {
+    const query = searchQuery(engine, 'count', s, check, [], () => searchBase(conn, engine, s, check).select((eb) => eb.fn.countAll<number>().as('n')).compile());
+    const row = (await conn.executeQuery<{ n: number | string | bigint }>(query)).rows[0];
+    return Number(row?.n ?? 0);
   }, searchSessionTimeout(store));
 }
 
@@ -272,7 +317,7 @@ const searchSessionTimeout = (store: Store): number | null => (store.engine === 
 /** Ids and uuids of the records a search matches, in id order (for bulk deletes). */
 export async function matchingEntityIds(db: Kysely<Database>, engine: Engine, s: EntitySearch): Promise<{ id: number; uuid: string }[]> {
   return withDeadline(db, engine, s.deadline, async (conn, check) => {
-    const rows = await searchBase(conn, s, check).select(['id', 'uuid']).orderBy('id').execute();
+    const rows = await searchBase(conn, engine, s, check).select(['id', 'uuid']).orderBy('id').execute();
     return rows.map((r) => ({ id: Number(r.id), uuid: r.uuid }));
   });
 }
