@@ -104,6 +104,12 @@ export const scenarios: Scenario[] = [
     request: { path: '/healthz' },
   },
   {
+    name: 'registration-public',
+    server: 'idcloud',
+    description: 'the same shape of Registration call with no credentials: /access/useVerificationCode without its code (HTTP 200 envelope, code 100); auth-basic minus this is what authentication and authorization cost',
+    request: formRequest('POST', '/access/useVerificationCode', {}),
+  },
+  {
     name: 'auth-basic',
     server: 'idcloud',
     description: 'Registration call with Basic auth: parameters, authentication (cached secret), permission matrix; the login client is refused /clients/list (HTTP 200 envelope, code 403)',
