@@ -743,6 +743,27 @@ describe('formatRecordTimestamp, storedToRecordTimestamp, recordToStoredTimestam
     expectCode(() => storedToRecordTimestamp('0000-01-01T00:00:00.000000Z'), 342);
   });
 
+  it('storedToRecordTimestamp takes the last day of each month and refuses days past it', () => {
+    expect(storedToRecordTimestamp('2026-01-31T23:59:59.999999Z')).toBe('2026-01-31 23:59:59.999999 +0000');
+    expect(storedToRecordTimestamp('2026-04-30T00:00:00.000000Z')).toBe('2026-04-30 00:00:00.000000 +0000');
+    expect(storedToRecordTimestamp('2024-02-29T12:00:00.000000Z')).toBe('2024-02-29 12:00:00.000000 +0000');
+    expect(storedToRecordTimestamp('2000-02-29T12:00:00.000000Z')).toBe('2000-02-29 12:00:00.000000 +0000');
+    for (const stored of ['2026-02-29T12:00:00.000000Z', '1900-02-29T12:00:00.000000Z', '2026-04-31T00:00:00.000000Z', '2026-02-30T00:00:00.000000Z']) {
+      expectCode(() => storedToRecordTimestamp(stored), 342);
+    }
+  });
+
+  it('property: storedToRecordTimestamp of a stored instant is its record form', () => {
+    fc.assert(
+      fc.property(safeMicros, (micros) => {
+        const record = formatRecordTimestamp(micros);
+        const stored = recordToStoredTimestamp(record);
+        expect(stored).not.toBeNull();
+        expect(storedToRecordTimestamp(stored ?? '')).toBe(record);
+      }),
+    );
+  });
+
   it('property: formatRecordTimestamp matches the Date oracle', () => {
     fc.assert(
       fc.property(safeMicros, (micros) => {
