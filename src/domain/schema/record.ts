@@ -382,32 +382,60 @@ export interface RecordMeta {
   lastUpdated: string;
 }
 
-function renderAttribute(def: AttributeDefinition, value: unknown): unknown {
+/** Renders one stored value of an attribute (and everything under it) as a reader sees it. */
+type ValueRenderer = (value: unknown) => unknown;
+
+/** An object's or element's attributes: each name with its renderer. */
+type Members = readonly (readonly [string, ValueRenderer])[];
+
+function renderMembers(members: Members, from: Doc | null, out: Doc): Doc {
+  for (const [name, render] of members) out[name] = render(own(from, name));
+  return out;
+}
+
+const renderNothing: ValueRenderer = () => null;
+
+function compileAttribute(def: AttributeDefinition): ValueRenderer {
   if (def.type === 'object') {
-    const obj = isPlainObject(value) ? value : {};
-    const out: Doc = {};
-    for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, own(obj, c.name));
-    return out;
+    const members = compileMembers(def.attr_defs ?? []);
+    return (value) => renderMembers(members, isPlainObject(value) ? value : null, {});
   }
   if (def.type === 'plural') {
-    if (!Array.isArray(value)) return [];
-    return (value as unknown[]).filter(isPlainObject).map((el) => {
-      const out: Doc = { id: el.id };
-      for (const c of def.attr_defs ?? []) out[c.name] = renderAttribute(c, own(el, c.name));
-      return out;
-    });
+    const members = compileMembers(def.attr_defs ?? []);
+    return (value) => (Array.isArray(value) ? (value as unknown[]).filter(isPlainObject).map((el) => renderMembers(members, el, { id: el.id })) : []);
   }
-  return renderValue(def, value ?? null);
+  return (value) => renderValue(def, value ?? null);
+}
+
+function compileMembers(defs: readonly AttributeDefinition[]): Members {
+  return defs.map((d) => [d.name, compileAttribute(d)] as const);
+}
+
+type RecordRenderer = (doc: Doc, meta: RecordMeta) => Doc;
+
+/**
+ * Renderers per attribute list: every record read renders every attribute, so the walk over the
+ * definitions (types, reserved names, nesting) is done once per entity type, not once per record.
+ */
+const recordRenderers = new WeakMap<readonly AttributeDefinition[], RecordRenderer>();
+
+function compileRecord(attrDefs: readonly AttributeDefinition[]): RecordRenderer {
+  const members = attrDefs.map((d) => {
+    const reserved = RESERVED_ATTRIBUTE_NAMES.has(d.name) ? (d.name as keyof RecordMeta) : null;
+    return { name: d.name, reserved, render: reserved === null ? compileAttribute(d) : renderNothing };
+  });
+  return (doc, meta) => {
+    const out: Doc = {};
+    for (const m of members) out[m.name] = m.reserved === null ? m.render(own(doc, m.name)) : meta[m.reserved];
+    return out;
+  };
 }
 
 /** The full record: every attribute of the type (null when unset, [] for empty plurals), passwords never. */
 export function renderRecord(model: EntityTypeModel, doc: Doc, meta: RecordMeta): Doc {
-  const out: Doc = {};
-  for (const def of model.attrDefs) {
-    if (RESERVED_ATTRIBUTE_NAMES.has(def.name)) out[def.name] = meta[def.name as keyof RecordMeta];
-    else out[def.name] = renderAttribute(def, own(doc, def.name));
-  }
-  return out;
+  let render = recordRenderers.get(model.attrDefs);
+  if (render === undefined) recordRenderers.set(model.attrDefs, (render = compileRecord(model.attrDefs)));
+  return render(doc, meta);
 }
 
 /** The value `attribute_name` names in a rendered record; 310 for a missing plural element. */
