@@ -1,5 +1,5 @@
 // Reading and writing records (spec capture-api §3). Every response that carries record data is
-// built by `present` (the one place read access schemas apply) and every write goes through `commit`
+// built by `presentWith` (the one place read access schemas apply, behind present and presentAll) and every write goes through `commit`
 // (the one place write access schemas apply), whichever API, credential or selector the call used.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
@@ -66,6 +66,22 @@ const MAX_WRITE_ATTEMPTS = 5;
 /** Code 200 on `argument`, in the API's wording. */
 export function invalid(argument: string, reason: string): DataError {
   return new DataError(200, `${argument} was not valid for the following reason: ${reason}`, undefined, argument);
+}
+
+/**
+ * Records as a reader with read access schema `schema` (null: full access) sees them: rendered, then
+ * cut to the schema. EntityService.presentAll, and searches, which look the schema up once a call.
+ */
+export function presentWith(loaded: LoadedEntityType, rows: readonly EntityRow[], schema: AccessSchema | null): Doc[] {
+  return rows.map((row) => {
+    const record = renderRecord(loaded.model, row.document, {
+      id: row.id,
+      uuid: row.uuid,
+      created: storedToRecordTimestamp(row.created),
+      lastUpdated: storedToRecordTimestamp(row.lastUpdated),
+    });
+    return schema ? schema.filterRecord(record) : record;
+  });
 }
 
 export class EntityService {
@@ -136,16 +152,12 @@ export class EntityService {
 
   /** `present` for many rows of one type (the access schema is looked up once). */
   async presentAll(loaded: LoadedEntityType, rows: readonly EntityRow[], caller: EntityCaller): Promise<Doc[]> {
-    const schema = await this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('read', caller.withToken));
-    return rows.map((row) => {
-      const record = renderRecord(loaded.model, row.document, {
-        id: row.id,
-        uuid: row.uuid,
-        created: storedToRecordTimestamp(row.created),
-        lastUpdated: storedToRecordTimestamp(row.lastUpdated),
-      });
-      return schema ? schema.filterRecord(record) : record;
-    });
+    return presentWith(loaded, rows, await this.readSchema(caller, loaded));
+  }
+
+  /** The caller's read access schema for the type (null: full access). */
+  readSchema(caller: EntityCaller, loaded: LoadedEntityType): Promise<AccessSchema | null> {
+    return this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('read', caller.withToken));
   }
 
   async get(caller: EntityCaller, loaded: LoadedEntityType, ref: RecordRef, options: { attributes?: unknown; attributeName?: string | undefined; password?: { attribute: string; value: string } | undefined; guards?: Guards }): Promise<unknown> {

@@ -1,7 +1,7 @@
 // Searching records (spec capture-api §3.2, §3.3, §4): a filter checked against the entity type and
 // the caller's read access schema, compiled to SQL, run with a deadline; every result leaves through
-// EntityService.present like any other record read.
-import { accessTypeFor } from '../domain/access-schema.js';
+// presentWith like any other record read.
+import type { AccessSchema } from '../domain/access-schema.js';
 import { parseFilter } from '../domain/filter/parse.js';
 import { checkFilter, resolveTarget, type Condition, type Target } from '../domain/filter/check.js';
 import { DataError } from '../domain/schema/data-error.js';
@@ -11,7 +11,7 @@ import type { AttributeDefinition } from '../domain/schema/attribute-definition.
 import { QueryTimeout } from '../store/database.js';
 import type { SortKey } from '../store/filter-sql.js';
 import { countEntities, searchEntities, type EntitySearch } from '../store/repositories/entities.js';
-import { invalid, type EntityCaller, type EntityContext, type EntityService } from './entities.js';
+import { invalid, presentWith, type EntityCaller, type EntityContext, type EntityService } from './entities.js';
 import type { LoadedEntityType } from './entity-type-directory.js';
 
 /** entity.find limits (spec §3.2): max_results at most 10000; the default page is 100 records. */
@@ -56,36 +56,14 @@ export class EntitySearchService {
    */
   async condition(caller: EntityCaller, loaded: LoadedEntityType, filter: string | undefined): Promise<Condition | null> {
     if (filter === undefined || filter.trim() === '') return null;
-    const condition = checkFilter(parseFilter(filter), loaded.type.attrDefs);
-    await this.checkReadable(caller, loaded, targetsOf(condition), 'filter');
-    return condition;
-  }
-
-  private async checkReadable(caller: EntityCaller, loaded: LoadedEntityType, targets: readonly Target[], argument: string): Promise<void> {
-    const schema = await this.ctx.entityTypes.accessSchema(loaded.type.id, caller.clientId, accessTypeFor('read', caller.withToken));
-    if (!schema) return;
-    for (const t of targets) {
-      if (t.kind === 'document' && !schema.allows(t.path)) throw invalid(argument, `Unknown attribute (${t.path.slice(1).replaceAll('/', '.')}): it is not in this client's read access schema`);
-    }
-  }
-
-  private async sortKeys(caller: EntityCaller, loaded: LoadedEntityType, sortOn: unknown): Promise<SortKey[] | null> {
-    if (sortOn === undefined) return [{ target: resolveTarget(loaded.type.attrDefs, ['id'], 'sort').target, descending: false }];
-    if (!Array.isArray(sortOn) || !sortOn.every((s) => typeof s === 'string')) throw invalid('sort_on', 'must be a JSON array of attribute names, e.g. ["-lastUpdated","id"]');
-    if (sortOn.length === 0) return null;
-    if (sortOn.length > 16) throw invalid('sort_on', 'at most 16 attributes');
-    const keys = sortOn.map((entry: string) => {
-      const descending = entry.startsWith('-');
-      const names = parseAttributePath(descending ? entry.slice(1) : entry, 'sort_on').map((s) => s.name);
-      return { target: resolveTarget(loaded.type.attrDefs, names, 'sort').target, descending };
-    });
-    await this.checkReadable(caller, loaded, keys.map((k) => k.target), 'sort_on');
-    return keys;
+    return checkedCondition(loaded, filter, await this.entities.readSchema(caller, loaded));
   }
 
   async find(caller: EntityCaller, loaded: LoadedEntityType, req: FindRequest): Promise<{ results: Doc[]; totalCount?: number }> {
-    const condition = await this.condition(caller, loaded, req.filter);
-    const order = await this.sortKeys(caller, loaded, req.sortOn);
+    // One schema lookup serves the filter, the sort and the results.
+    const schema = await this.entities.readSchema(caller, loaded);
+    const condition = checkedCondition(loaded, req.filter, schema);
+    const order = sortKeys(loaded, req.sortOn, schema);
     const search: EntitySearch = {
       entityTypeId: loaded.type.id,
       condition,
@@ -96,7 +74,7 @@ export class EntitySearchService {
     };
     const rows = await this.timed(req.timeoutSeconds, () => searchEntities(this.ctx.store, search));
     const pick = req.attributes === undefined ? null : this.entities.picker(loaded, req.attributes);
-    const records = await this.entities.presentAll(loaded, rows, caller);
+    const records = presentWith(loaded, rows, schema);
     const results = pick === null ? records : records.map(pick);
     if (!req.showTotalCount) return { results };
     const totalCount = await this.timed(req.timeoutSeconds, () => countEntities(this.ctx.store, { ...search, deadline: Date.now() + req.timeoutSeconds * 1000 }));
@@ -153,6 +131,37 @@ export class EntitySearchService {
       throw err;
     }
   }
+}
+
+/** Refuses targets outside the reader's access schema (null: full access). */
+function checkReadable(schema: AccessSchema | null, targets: readonly Target[], argument: string): void {
+  if (!schema) return;
+  for (const t of targets) {
+    if (t.kind === 'document' && !schema.allows(t.path)) throw invalid(argument, `Unknown attribute (${t.path.slice(1).replaceAll('/', '.')}): it is not in this client's read access schema`);
+  }
+}
+
+/** A filter parsed and checked against the type and the reader's schema, or null for none. */
+function checkedCondition(loaded: LoadedEntityType, filter: string | undefined, schema: AccessSchema | null): Condition | null {
+  if (filter === undefined || filter.trim() === '') return null;
+  const condition = checkFilter(parseFilter(filter), loaded.type.attrDefs);
+  checkReadable(schema, targetsOf(condition), 'filter');
+  return condition;
+}
+
+/** sort_on checked against the type and the reader's schema; by id when not given, null for `[]`. */
+function sortKeys(loaded: LoadedEntityType, sortOn: unknown, schema: AccessSchema | null): SortKey[] | null {
+  if (sortOn === undefined) return [{ target: resolveTarget(loaded.type.attrDefs, ['id'], 'sort').target, descending: false }];
+  if (!Array.isArray(sortOn) || !sortOn.every((s) => typeof s === 'string')) throw invalid('sort_on', 'must be a JSON array of attribute names, e.g. ["-lastUpdated","id"]');
+  if (sortOn.length === 0) return null;
+  if (sortOn.length > 16) throw invalid('sort_on', 'at most 16 attributes');
+  const keys = sortOn.map((entry: string) => {
+    const descending = entry.startsWith('-');
+    const names = parseAttributePath(descending ? entry.slice(1) : entry, 'sort_on').map((s) => s.name);
+    return { target: resolveTarget(loaded.type.attrDefs, names, 'sort').target, descending };
+  });
+  checkReadable(schema, keys.map((k) => k.target), 'sort_on');
+  return keys;
 }
 
 /** Locations of password attributes outside plurals (top level and inside objects). */
