@@ -58,11 +58,34 @@ function sortLike(paths: string[], attrDefs: readonly AttributeDefinition[]): st
   return [...paths].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
+/** What a schema covers inside one object: names covered whole, and containers covered in part. */
+interface Coverage {
+  whole: Set<string>;
+  partial: Map<string, Coverage>;
+}
+
+function coverageOf(paths: readonly string[]): Coverage {
+  const root: Coverage = { whole: new Set(), partial: new Map() };
+  for (const p of paths) {
+    const parts = p.split('/').slice(1);
+    let node = root;
+    for (const part of parts.slice(0, -1)) {
+      let inner = node.partial.get(part);
+      if (inner === undefined) node.partial.set(part, (inner = { whole: new Set(), partial: new Map() }));
+      node = inner;
+    }
+    node.whole.add(parts[parts.length - 1] ?? '');
+  }
+  return root;
+}
+
 /** A compiled access schema: answers "may this path be read/written" without parsing again. */
 export class AccessSchema {
   readonly #listed: ReadonlySet<string>;
   /** Containers some of whose descendants (but not themselves) are listed. */
   readonly #partial: ReadonlySet<string>;
+  /** The same as a tree, so filtering a record looks names up level by level without building paths. */
+  readonly #coverage: Coverage;
 
   constructor(readonly paths: readonly string[]) {
     this.#listed = new Set(paths);
@@ -72,6 +95,7 @@ export class AccessSchema {
       for (let i = 1; i < parts.length; i += 1) partial.add(`/${parts.slice(0, i).join('/')}`);
     }
     this.#partial = partial;
+    this.#coverage = coverageOf(paths);
   }
 
   /** A path (slash form, no element ids) is covered when it or one of its ancestors is listed. */
@@ -83,25 +107,7 @@ export class AccessSchema {
 
   /** The record with only the attributes this schema covers (containers keep their covered children). */
   filterRecord(record: Record<string, unknown>): Record<string, unknown> {
-    return this.#filterObject(record, '', false);
-  }
-
-  #filterObject(obj: Record<string, unknown>, prefix: string, pluralElement: boolean): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(obj)) {
-      const path = `${prefix}/${key}`;
-      if (this.#listed.has(path)) out[key] = value;
-      else if (this.#partial.has(path)) out[key] = this.#filterContainer(value, path);
-      // Plural elements keep their id so that a reader can address them.
-      else if (key === 'id' && pluralElement) out[key] = value;
-    }
-    return out;
-  }
-
-  #filterContainer(value: unknown, path: string): unknown {
-    if (Array.isArray(value)) return value.map((el: unknown) => (isPlainObject(el) ? this.#filterObject(el, path, true) : el));
-    if (isPlainObject(value)) return this.#filterObject(value, path, false);
-    return value;
+    return filterObject(record, this.#coverage, false);
   }
 
   /** The entity type's attr_defs pruned to what this schema covers (getAccessSchema's answer). */
@@ -120,6 +126,27 @@ export class AccessSchema {
 export function checkWritable(schema: AccessSchema | null, touched: Iterable<string>): void {
   if (schema === null) return;
   for (const path of touched) if (!schema.allows(path)) throw new DataError(223, `attribute does not exist: ${path}`, path);
+}
+
+function filterObject(obj: Record<string, unknown>, coverage: Coverage, pluralElement: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    if (coverage.whole.has(key)) {
+      out[key] = obj[key];
+    } else {
+      const inner = coverage.partial.get(key);
+      if (inner !== undefined) out[key] = filterContainer(obj[key], inner);
+      // Plural elements keep their id so that a reader can address them.
+      else if (key === 'id' && pluralElement) out[key] = obj[key];
+    }
+  }
+  return out;
+}
+
+function filterContainer(value: unknown, coverage: Coverage): unknown {
+  if (Array.isArray(value)) return value.map((el: unknown) => (isPlainObject(el) ? filterObject(el, coverage, true) : el));
+  if (isPlainObject(value)) return filterObject(value, coverage, false);
+  return value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
