@@ -215,7 +215,11 @@ export function freePort(): Promise<number> {
 }
 
 /** What happens when connecting to 127.0.0.1:port: 'refused', or 'connected' (the socket is closed again at once). */
-export function tryConnect(port: number): Promise<'refused' | 'connected'> {
+/**
+ * Whether a TCP connection is accepted. 'reset': the kernel dropped it from the backlog of a listener
+ * closing at that moment (ECONNRESET during connect); a caller waiting for 'refused' tries again.
+ */
+export function tryConnect(port: number): Promise<'refused' | 'connected' | 'reset'> {
   return new Promise((resolveTry, rejectTry) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -225,6 +229,7 @@ export function tryConnect(port: number): Promise<'refused' | 'connected'> {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.destroy();
       if (err.code === 'ECONNREFUSED') resolveTry('refused');
+      else if (err.code === 'ECONNRESET') resolveTry('reset');
       else rejectTry(err);
     });
   });

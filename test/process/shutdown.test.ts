@@ -62,11 +62,11 @@ function openSocket(port: number): Promise<Socket> {
 }
 
 /** Polls (at most 100 tries, 100 ms apart) until connecting is refused. */
-async function waitUntilRefused(port: number): Promise<'refused' | 'connected'> {
-  let last: 'refused' | 'connected' = 'connected';
-  for (let i = 0; i < 100 && last === 'connected'; i++) {
+async function waitUntilRefused(port: number): Promise<'refused' | 'connected' | 'reset'> {
+  let last: 'refused' | 'connected' | 'reset' = 'connected';
+  for (let i = 0; i < 100 && last !== 'refused'; i++) {
     last = await tryConnect(port);
-    if (last === 'connected') await sleep(100);
+    if (last !== 'refused') await sleep(100);
   }
   return last;
 }
