@@ -82,19 +82,11 @@ function coverageOf(paths: readonly string[]): Coverage {
 /** A compiled access schema: answers "may this path be read/written" without parsing again. */
 export class AccessSchema {
   readonly #listed: ReadonlySet<string>;
-  /** Containers some of whose descendants (but not themselves) are listed. */
-  readonly #partial: ReadonlySet<string>;
-  /** The same as a tree, so filtering a record looks names up level by level without building paths. */
+  /** The same as a tree, so filtering looks names up level by level without building paths. */
   readonly #coverage: Coverage;
 
   constructor(readonly paths: readonly string[]) {
     this.#listed = new Set(paths);
-    const partial = new Set<string>();
-    for (const p of paths) {
-      const parts = p.split('/').slice(1);
-      for (let i = 1; i < parts.length; i += 1) partial.add(`/${parts.slice(0, i).join('/')}`);
-    }
-    this.#partial = partial;
     this.#coverage = coverageOf(paths);
   }
 
@@ -111,14 +103,8 @@ export class AccessSchema {
   }
 
   /** The entity type's attr_defs pruned to what this schema covers (getAccessSchema's answer). */
-  pruneDefinitions(attrDefs: readonly AttributeDefinition[], prefix = ''): AttributeDefinition[] {
-    const out: AttributeDefinition[] = [];
-    for (const d of attrDefs) {
-      const path = `${prefix}/${d.name}`;
-      if (this.#listed.has(path)) out.push(structuredClone(d));
-      else if (this.#partial.has(path) && d.attr_defs) out.push({ ...structuredClone(d), attr_defs: this.pruneDefinitions(d.attr_defs, path) });
-    }
-    return out;
+  pruneDefinitions(attrDefs: readonly AttributeDefinition[]): AttributeDefinition[] {
+    return pruneDefinitions(attrDefs, this.#coverage);
   }
 }
 
@@ -126,6 +112,16 @@ export class AccessSchema {
 export function checkWritable(schema: AccessSchema | null, touched: Iterable<string>): void {
   if (schema === null) return;
   for (const path of touched) if (!schema.allows(path)) throw new DataError(223, `attribute does not exist: ${path}`, path);
+}
+
+function pruneDefinitions(attrDefs: readonly AttributeDefinition[], coverage: Coverage): AttributeDefinition[] {
+  const out: AttributeDefinition[] = [];
+  for (const d of attrDefs) {
+    const inner = coverage.partial.get(d.name);
+    if (coverage.whole.has(d.name)) out.push(structuredClone(d));
+    else if (inner !== undefined && d.attr_defs) out.push({ ...structuredClone(d), attr_defs: pruneDefinitions(d.attr_defs, inner) });
+  }
+  return out;
 }
 
 function filterObject(obj: Record<string, unknown>, coverage: Coverage, pluralElement: boolean): Record<string, unknown> {
