@@ -1,6 +1,7 @@
 // Reading and writing records (spec capture-api §3). Every response that carries record data is
-// built by `presentWith` (the one place read access schemas apply, behind present and presentAll) and every write goes through `commit`
-// (the one place write access schemas apply), whichever API, credential or selector the call used.
+// built by `presentWith` (the one place read access schemas apply, behind present and presentAll)
+// and every write goes through `commit` (the one place write access schemas apply), whichever API,
+// credential or selector the call used.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { AccessSchema, accessTypeFor, checkWritable } from '../domain/access-schema.js';

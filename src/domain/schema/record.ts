@@ -393,8 +393,6 @@ function renderMembers(members: Members, from: Doc | null, out: Doc): Doc {
   return out;
 }
 
-const renderNothing: ValueRenderer = () => null;
-
 function compileAttribute(def: AttributeDefinition): ValueRenderer {
   if (def.type === 'object') {
     const members = compileMembers(def.attr_defs ?? []);
@@ -413,6 +411,9 @@ function compileMembers(defs: readonly AttributeDefinition[]): Members {
 
 type RecordRenderer = (doc: Doc, meta: RecordMeta) => Doc;
 
+/** One top-level attribute of a record, from the document or (reserved attributes) the columns. */
+type TopRenderer = (doc: Doc, meta: RecordMeta) => unknown;
+
 /**
  * Renderers per attribute list: every record read renders every attribute, so the walk over the
  * definitions (types, reserved names, nesting) is done once per entity type, not once per record.
@@ -420,13 +421,17 @@ type RecordRenderer = (doc: Doc, meta: RecordMeta) => Doc;
 const recordRenderers = new WeakMap<readonly AttributeDefinition[], RecordRenderer>();
 
 function compileRecord(attrDefs: readonly AttributeDefinition[]): RecordRenderer {
-  const members = attrDefs.map((d) => {
-    const reserved = RESERVED_ATTRIBUTE_NAMES.has(d.name) ? (d.name as keyof RecordMeta) : null;
-    return { name: d.name, reserved, render: reserved === null ? compileAttribute(d) : renderNothing };
+  const members = attrDefs.map((d): [string, TopRenderer] => {
+    if (RESERVED_ATTRIBUTE_NAMES.has(d.name)) {
+      const key = d.name as keyof RecordMeta;
+      return [d.name, (_doc, meta) => meta[key]];
+    }
+    const render = compileAttribute(d);
+    return [d.name, (doc) => render(own(doc, d.name))];
   });
   return (doc, meta) => {
     const out: Doc = {};
-    for (const m of members) out[m.name] = m.reserved === null ? m.render(own(doc, m.name)) : meta[m.reserved];
+    for (const [name, render] of members) out[name] = render(doc, meta);
     return out;
   };
 }
