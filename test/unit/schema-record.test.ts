@@ -776,6 +776,33 @@ describe('attribute names that are also Object.prototype members, and id inside 
     expect(Object.getOwnPropertyDescriptor(rendered, 'constructor')?.value).toBeNull();
   });
 
+  // Renderers are generated source: a name that no rule would let in must still be only a name.
+  it('renders names outside the rules as plain own properties: __proto__, quotes, backslashes, line breaks', () => {
+    const odd = ['__proto__', 'a"b', "c'd", 'e\\f', 'g\nh', '}; throw 1; ({'];
+    const M: EntityTypeModel = {
+      attrDefs: [
+        ...RAW.attrDefs.slice(0, 4),
+        ...odd.map((name) => ({ name, type: 'string' as const })),
+        { name: 'obj', type: 'object', attr_defs: odd.map((name) => ({ name, type: 'string' as const })) },
+        { name: 'list', type: 'plural', attr_defs: odd.map((name) => ({ name, type: 'string' as const })) },
+      ],
+      rules: [],
+    };
+    const values = Object.fromEntries(odd.map((name, i) => [name, `v${i}`]));
+    // As stored documents arrive: JSON.parse makes `__proto__` an own property.
+    const doc = JSON.parse(JSON.stringify({ ...values, obj: values, list: [{ id: 3, ...values }] })) as Doc;
+    const rendered = renderRecord(M, doc, META);
+    expect(Object.getPrototypeOf(rendered)).toBe(Object.prototype);
+    expect(Object.keys(rendered)).toEqual(M.attrDefs.map((d) => d.name));
+    expect(Object.getOwnPropertyDescriptor(rendered, '__proto__')?.value).toBe('v0');
+    expect(rendered['a"b']).toBe('v1');
+    expect(rendered['}; throw 1; ({']).toBe('v5');
+    const obj = rendered.obj as Doc;
+    expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+    expect(Object.keys(obj)).toEqual(odd);
+    expect(rendered.list).toEqual([expect.objectContaining({ id: 3, 'e\\f': 'v3', 'g\nh': 'v4' })]);
+  });
+
   it('a required attribute named like an Object.prototype member is still required', () => {
     dataError(() => create({ constructor: 'c' }, RAW), 362, '/toString');
   });
