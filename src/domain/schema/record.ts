@@ -5,6 +5,7 @@
 import type { AttributeDefinition } from './attribute-definition.js';
 import { RESERVED_ATTRIBUTE_NAMES } from './attribute-definition.js';
 import { DataError } from './data-error.js';
+import { generateFunction, propertyKey } from '../object-literal.js';
 import { formatAttributePath, type PathSegment } from './paths.js';
 import { applyRule, isTransforming, type RuleDefinition } from './rules.js';
 import { checkValueConstraints, normalizeValue, renderValue } from './values.js';
@@ -407,11 +408,6 @@ class RendererSource {
   }
 }
 
-/** An object literal key for a name: a JSON string, except `__proto__`, which a plain key would make the prototype. */
-function propertyKey(name: string): string {
-  return name === '__proto__' ? '["__proto__"]' : JSON.stringify(name);
-}
-
 /** The expression for one attribute's rendered value, read from the object in variable `from` (a Doc or null). */
 function valueExpression(g: RendererSource, def: AttributeDefinition, from: string): string {
   const read = `h.own(${from}, ${JSON.stringify(def.name)})`;
@@ -436,12 +432,8 @@ function membersLiteral(g: RendererSource, defs: readonly AttributeDefinition[],
 function generate<F>(params: string, body: (g: RendererSource) => string): F {
   const g = new RendererSource();
   const literal = body(g);
-  const source = `"use strict";\nreturn (${params}) => {\n${g.statements.join('\n')}\nreturn ${literal};\n};`;
-  // The source holds no data: names appear only as JSON string literals (see propertyKey), values are
-  // read through h.own, and definitions and nested renderers are reached by index into L and E.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('h', 'L', 'E', source) as (h: typeof renderHelpers, leaves: AttributeDefinition[], elements: ElementRenderer[]) => F;
-  return factory(renderHelpers, g.leaves, g.elements);
+  // Definitions and nested renderers are reached by index into L and E.
+  return generateFunction<F>(['h', 'L', 'E'], `return (${params}) => {\n${g.statements.join('\n')}\nreturn ${literal};\n};`, [renderHelpers, g.leaves, g.elements]);
 }
 
 /** A plural element: its id first, then its attributes. */
