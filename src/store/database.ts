@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import SQLite, { type SqliteDatabase } from './sqlite-driver.js';
 import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { generateFunction, propertyKey } from '../domain/object-literal.js';
 import type { SealedSecret } from '../security/secret-box.js';
 import type { Database } from './schema.js';
 
@@ -67,13 +68,57 @@ class IdcloudSqliteDialect extends SqliteDialect {
 
 const STATEMENT_CACHE_SIZE = 256;
 
+type DriverStatement = ReturnType<SqliteDatabase['prepare']>;
+type KyselyStatement = ReturnType<KyselySqliteDatabase['prepare']>;
+
+/** Builds one row object from the values of a row fetched as an array. */
+type RowBuilder = (values: readonly unknown[]) => Record<string, unknown>;
+
+function rowBuilder(statement: DriverStatement): RowBuilder {
+  const keys = statement.columns().map((c, i) => `${propertyKey(c.name)}: v[${i}]`);
+  return generateFunction<RowBuilder>([], `return (v) => ({ ${keys.join(', ')} });`, []);
+}
+
+/**
+ * A statement as Kysely runs it. One that answers rows fetches them as arrays and builds each row
+ * with a literal generated from its column names: the driver's own row objects cost more than
+ * SQLite's whole step (100 rows of 5 columns: 130 µs as objects, 80 as arrays, 84 with the
+ * literal). A row of another width (the schema changed under the statement) rebuilds the builder.
+ */
+function kyselyStatement(statement: DriverStatement): KyselyStatement {
+  if (!statement.reader) return statement;
+  statement.raw(true);
+  let width = statement.columns().length;
+  let build = rowBuilder(statement);
+  const toRow = (values: unknown): Record<string, unknown> => {
+    const row = values as unknown[];
+    if (row.length !== width) {
+      width = row.length;
+      build = rowBuilder(statement);
+    }
+    return build(row);
+  };
+  return {
+    reader: true,
+    all: (parameters) => statement.all(parameters).map(toRow),
+    run: (parameters) => statement.run(parameters),
+    iterate: function* (parameters) {
+      for (const values of statement.iterate(parameters)) yield toRow(values);
+    },
+  };
+}
+
+/** Schema statements: after one, cached statements may answer other columns (see kyselyStatement). */
+const SCHEMA_CHANGE = /^\s*(?:create|alter|drop)\s/i;
+
 /**
  * Kysely prepares every query anew, and preparing costs more than running a small indexed query.
  * The same SQL text gets the same prepared statement back (better-sqlite3 statements are reusable,
- * and re-prepare themselves after schema changes); least recently used ones are dropped past 256.
+ * and re-prepare themselves after schema changes); least recently used ones are dropped past 256,
+ * and all of them after a schema statement.
  */
 function withStatementCache(conn: SqliteDatabase): KyselySqliteDatabase {
-  const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  const cache = new Map<string, KyselyStatement>();
   return {
     close: () => {
       cache.clear();
@@ -84,7 +129,8 @@ function withStatementCache(conn: SqliteDatabase): KyselySqliteDatabase {
       if (statement) {
         cache.delete(source);
       } else {
-        statement = conn.prepare(source);
+        if (SCHEMA_CHANGE.test(source)) cache.clear();
+        statement = kyselyStatement(conn.prepare(source));
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
       }
       cache.set(source, statement);
