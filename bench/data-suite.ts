@@ -22,6 +22,9 @@ import { createdOf, generateUsers } from './users.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 
+/** The columns entity.find reads (store/repositories/entities.ts), as the direct SQL writes them. */
+const RECORD_COLUMNS = 'id, uuid, created, last_updated, document';
+
 export interface DataSettings {
   users: number;
   databaseUrl: string | null;
@@ -247,10 +250,10 @@ export async function runDataSuite(settings: DataSettings): Promise<DataFigure[]
         const result: pg.QueryResult<Record<string, unknown>> = await (client as pg.Client).query({ name: named(pgText), text: pgText, values: params });
         return result.rows;
       };
-      const eqSqlite = `select * from entities where entity_type_id = ${typeId} and lower(json_extract(document, '$.email')) = ?`;
-      const eqPg = `select * from entities where entity_type_id = ${typeId} and lower((document::jsonb #>> '{email}') collate "C") = $1`;
-      const rangeSqlite = `select * from entities where entity_type_id = ${typeId} and created >= ? order by created asc, id asc limit 100`;
-      const rangePg = `select * from entities where entity_type_id = ${typeId} and (created collate "C") >= $1 order by (created collate "C") asc, id asc limit 100`;
+      const eqSqlite = `select ${RECORD_COLUMNS} from entities where entity_type_id = ${typeId} and lower(json_extract(document, '$.email')) = ?`;
+      const eqPg = `select ${RECORD_COLUMNS} from entities where entity_type_id = ${typeId} and lower((document::jsonb #>> '{email}') collate "C") = $1`;
+      const rangeSqlite = `select ${RECORD_COLUMNS} from entities where entity_type_id = ${typeId} and created >= ? order by created asc, id asc limit 100`;
+      const rangePg = `select ${RECORD_COLUMNS} from entities where entity_type_id = ${typeId} and (created collate "C") >= $1 order by (created collate "C") asc, id asc limit 100`;
       // Both sides must find what they look for, or the comparison means nothing.
       if ((await find(`email = '${emailAt(1)}'`, undefined, 100)).results.length !== 1) throw new Error('find by email found nothing');
       if ((await direct(eqSqlite, eqPg, [emailAt(1)])).length !== 1) throw new Error('direct SQL by email found nothing');

@@ -17,7 +17,7 @@ export type EntityContext = Pick<AppContext, 'store' | 'entityTypes'>;
 import { hashPassword, needsUpgrade, verifyPassword } from '../security/passwords.js';
 import { nowTimestamp } from '../store/clock.js';
 import { indexedAttributes, uniqueViolationOf } from '../store/entity-indexes.js';
-import { deleteEntity, findEntity, insertEntity, updateEntity, type EntityRow, type EntitySelector } from '../store/repositories/entities.js';
+import { deleteEntity, findEntity, insertEntity, updateEntity, type EntityRow, type EntitySelector, type RecordRow } from '../store/repositories/entities.js';
 import { lockEntityType } from '../store/repositories/entity-types.js';
 import { fileEntityVersion } from '../store/repositories/entity-versions.js';
 import type { Database } from '../store/schema.js';
@@ -73,7 +73,7 @@ export function invalid(argument: string, reason: string): DataError {
  * Records as a reader with read access schema `schema` (null: full access) sees them: rendered, then
  * cut to the schema. EntityService.presentAll, and searches, which look the schema up once a call.
  */
-export function presentWith(loaded: LoadedEntityType, rows: readonly EntityRow[], schema: AccessSchema | null): Doc[] {
+export function presentWith(loaded: LoadedEntityType, rows: readonly RecordRow[], schema: AccessSchema | null): Doc[] {
   return rows.map((row) => {
     const record = renderRecord(loaded.model, row.document, {
       id: row.id,
@@ -147,12 +147,12 @@ export class EntityService {
   }
 
   /** The one place record data leaves the service: rendered, then cut to the caller's read access schema. */
-  async present(loaded: LoadedEntityType, row: EntityRow, caller: EntityCaller): Promise<Doc> {
+  async present(loaded: LoadedEntityType, row: RecordRow, caller: EntityCaller): Promise<Doc> {
     return (await this.presentAll(loaded, [row], caller))[0] as Doc;
   }
 
   /** `present` for many rows of one type (the access schema is looked up once). */
-  async presentAll(loaded: LoadedEntityType, rows: readonly EntityRow[], caller: EntityCaller): Promise<Doc[]> {
+  async presentAll(loaded: LoadedEntityType, rows: readonly RecordRow[], caller: EntityCaller): Promise<Doc[]> {
     return presentWith(loaded, rows, await this.readSchema(caller, loaded));
   }
 
