@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { helpText, main, parseCommandLine, UsageError } from '../../src/cli.js';
+import { helpText, main, parseCommandLine, UsageError } from '../../src/cli/command.js';
 import { ConfigError, SERVER_OPTIONS } from '../../src/config.js';
 
 let dir: string;
