@@ -1,7 +1,7 @@
 // janrain-signed requests (spec capture-api §1.3): HMAC-SHA1 over the endpoint, the Date header and
 // the sorted `key=value` lines of every parameter except the credentials themselves.
 import { createHmac } from 'node:crypto';
-import { constantTimeEqual } from './constant-time.js';
+import { fixedLengthEqual } from './constant-time.js';
 
 /** Parameters that are never part of the signed string (the python client removes them before signing). */
 export const UNSIGNED_PARAMETERS: ReadonlySet<string> = new Set(['client_id', 'client_secret', 'access_token']);
@@ -33,7 +33,10 @@ function parameterLines(params: Iterable<[string, string]>): string[] {
  * published sample signs `{endpoint}\n{date}\n\n`; `emptyForm` picks which.
  */
 export function stringToSign(endpoint: string, date: string, params: Iterable<[string, string]>, emptyForm: 'bare' | 'blank-line' = 'bare'): string {
-  const lines = parameterLines(params);
+  return textFromLines(endpoint, date, parameterLines(params), emptyForm);
+}
+
+function textFromLines(endpoint: string, date: string, lines: readonly string[], emptyForm: 'bare' | 'blank-line'): string {
   if (lines.length === 0) return emptyForm === 'bare' ? `${endpoint}\n${date}\n` : `${endpoint}\n${date}\n\n`;
   return `${endpoint}\n${date}\n${lines.join('\n')}\n`;
 }
@@ -47,12 +50,16 @@ export function signatureHeader(clientId: string, secret: string, endpoint: stri
   return `Signature ${clientId}:${sign(secret, stringToSign(endpoint, date, params))}`;
 }
 
-/** True when `signature` was made with one of `secrets`, in either zero-parameter form. Constant time per comparison. */
+/**
+ * True when `signature` was made with one of `secrets`, in either zero-parameter form. Constant time
+ * per comparison; a signature's length is fixed by HMAC-SHA1 and base64, so it is no secret.
+ */
 export function verifySignature(secrets: readonly string[], endpoint: string, date: string, params: [string, string][], signature: string): boolean {
-  const texts = [stringToSign(endpoint, date, params, 'bare')];
-  if (parameterLines(params).length === 0) texts.push(stringToSign(endpoint, date, params, 'blank-line'));
+  const lines = parameterLines(params);
+  const texts = [textFromLines(endpoint, date, lines, 'bare')];
+  if (lines.length === 0) texts.push(textFromLines(endpoint, date, lines, 'blank-line'));
   let ok = false;
-  for (const secret of secrets) for (const text of texts) ok = constantTimeEqual(sign(secret, text), signature) || ok;
+  for (const secret of secrets) for (const text of texts) ok = fixedLengthEqual(sign(secret, text), signature) || ok;
   return ok;
 }
 

@@ -1,7 +1,7 @@
 // Unit and property tests for src/security/constant-time.ts. (Timing itself is not asserted.)
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, matchesAnyDigest, secretDigest } from '../../src/security/constant-time.js';
+import { constantTimeEqual, fixedLengthEqual, matchesAnyDigest, secretDigest } from '../../src/security/constant-time.js';
 
 describe('constantTimeEqual', () => {
   it('is true for equal strings and false for unequal ones', () => {
@@ -91,6 +91,39 @@ describe('matchesAnyDigest', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (a, b) => {
         expect(matchesAnyDigest(a, [secretDigest(b)])).toBe(constantTimeEqual(a, b));
+      }),
+    );
+  });
+});
+
+describe('fixedLengthEqual', () => {
+  const mac = 'Zm9vYmFyYmF6cXV4cXV1eHg9PQ==';
+
+  it('is true only for the same string', () => {
+    expect(fixedLengthEqual(mac, mac)).toBe(true);
+    expect(fixedLengthEqual(mac, `${mac.slice(0, -3)}X==`)).toBe(false);
+    expect(fixedLengthEqual(mac, mac.toLowerCase())).toBe(false);
+    expect(fixedLengthEqual('', '')).toBe(true);
+  });
+
+  it('is false on any length mismatch, prefixes and padding included', () => {
+    expect(fixedLengthEqual(mac, mac.slice(0, -1))).toBe(false);
+    expect(fixedLengthEqual(mac, `${mac}=`)).toBe(false);
+    expect(fixedLengthEqual(mac, ` ${mac}`)).toBe(false);
+    expect(fixedLengthEqual(mac, '')).toBe(false);
+  });
+
+  it('never calls strings with lone surrogates equal', () => {
+    expect(fixedLengthEqual('\uD800', '\uDC00')).toBe(false);
+    expect(fixedLengthEqual('a\uD800', 'a\uD800')).toBe(false);
+  });
+
+  it('agrees with === on well-formed strings (property)', () => {
+    const text = fc.oneof(fc.string({ unit: 'grapheme' }), fc.base64String({ maxLength: 8 }));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(fixedLengthEqual(a, b)).toBe(a === b);
+        expect(fixedLengthEqual(a, a)).toBe(true);
       }),
     );
   });

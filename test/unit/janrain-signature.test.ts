@@ -79,6 +79,14 @@ describe('the published test vector', () => {
     expect(verifySignature(['bar'], endpoint, date, [...params, ['client_id2', 'foo']], signature)).toBe(false);
   });
 
+  it('accepts the signature only in its exact base64 spelling', () => {
+    const { endpoint, date, params, signature } = VECTOR;
+    expect(verifySignature(['bar'], endpoint, date, params, signature.replace(/=+$/, ''))).toBe(false);
+    expect(verifySignature(['bar'], endpoint, date, params, `${signature} `)).toBe(false);
+    expect(verifySignature(['bar'], endpoint, date, params, `${signature.slice(0, 4)}\n${signature.slice(4)}`)).toBe(false);
+    expect(verifySignature(['bar'], endpoint, date, params, '')).toBe(false);
+  });
+
   it('fails with a damaged signature', () => {
     const { endpoint, date, params } = VECTOR;
     for (const signature of ['', 'G3N5RxCVc0d6rDLmBRGvcg2hCVY', 'G3N5RxCVc0d6rDLmBRGvcg2hCVZ=', 'g3N5RxCVc0d6rDLmBRGvcg2hCVY=', 'G3N5RxCVc0d6rDLmBRGvcg2hCVY= ', 'foo:G3N5RxCVc0d6rDLmBRGvcg2hCVY=', 'Signature foo:G3N5RxCVc0d6rDLmBRGvcg2hCVY=']) {
