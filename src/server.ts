@@ -40,9 +40,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 1024 });
 
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    ctx.metrics.httpRequests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
-    ctx.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    ctx.metrics.recordRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
