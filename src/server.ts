@@ -39,11 +39,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   // gzip when asked (the reference Python client always asks).
   await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 1024 });
 
-  app.addHook('onResponse', (request, reply, done) => {
-    ctx.metrics.recordRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  });
-
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, request_id: request.id });
   });
@@ -61,7 +56,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     return reply.code(500).send({ error: 'internal_error', message: 'internal error', request_id: request.id });
   });
 
+  // One onSend hook for the request id and the metrics: an onResponse hook of its own cost about 2 µs of
+  // server CPU per request. The time recorded is the time to the answer's being handed to Node.
   app.addHook('onSend', (request, reply, payload, done) => {
+    ctx.metrics.recordRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     void reply.header('x-request-id', request.id);
     // While shutting down, an answer to a request that was in flight also closes its connection, so
     // the process need not wait for the shutdown timeout.

@@ -46,6 +46,21 @@ describe.each(ENGINES)('health endpoints on %s', (engine) => {
     expect(text).toContain('# TYPE idcloud_auth_failures_total counter');
   });
 
+  it('/metrics counts every answer exactly, unmatched routes and Registration errors included', async () => {
+    const count = async (series: string): Promise<number> => {
+      const text = await (await t.fetch('/metrics')).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const notFound = 'idcloud_http_requests_total{method="GET",route="unmatched",status_code="404"}';
+    const registration = 'idcloud_http_requests_total{method="POST",route="/clients/list",status_code="200"}';
+    const latency = 'idcloud_http_request_duration_seconds_count{method="POST",route="/clients/list"}';
+    const before = [await count(notFound), await count(registration), await count(latency)];
+    for (let i = 0; i < 3; i++) expect((await t.fetch('/no/such/route')).status).toBe(404);
+    for (let i = 0; i < 2; i++) expect((await t.fetch('/clients/list', { method: 'POST' })).status).toBe(200);
+    expect([await count(notFound), await count(registration), await count(latency)]).toEqual([before[0]! + 3, before[1]! + 2, before[2]! + 2]);
+  });
+
   it('unknown routes get a JSON 404 with a request id, no stack', async () => {
     const res = await t.fetch('/no/such/thing?client_secret=abc');
     expect(res.status).toBe(404);
