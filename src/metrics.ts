@@ -44,7 +44,7 @@ export class ServerMetrics {
   }
 
   /**
-   * Counts a finished request. The two HTTP series are updated in bulk, at every scrape and every
+   * Counts an answered request. The two HTTP series are updated in bulk, at every scrape and every
    * FOLD_EVERY requests: updated one request at a time, on a request path where prom-client's code is
    * cold, they cost about 4 µs of server CPU per request; folding saves about half of that.
    */
