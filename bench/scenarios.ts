@@ -100,7 +100,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'healthz',
     server: 'idcloud',
-    description: "idcloud's GET /healthz through the full stack (request id, metrics hook, onSend hook, response schema, pino at the bench log level)",
+    description: "idcloud's GET /healthz through the full stack (request id and metrics in one onSend hook, gzip plugin, response schema, pino at the bench log level)",
     request: { path: '/healthz' },
   },
   {
