@@ -16,7 +16,7 @@ export class ServerMetrics {
     help: 'HTTP requests by method, route and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
     registers: [this.registry],
-    collect: () => this.foldRequests(),
+    collect: () => this.#foldRequests(),
   });
   readonly httpDuration = new Histogram({
     name: 'idcloud_http_request_duration_seconds',
@@ -24,7 +24,7 @@ export class ServerMetrics {
     labelNames: ['method', 'route'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
-    collect: () => this.foldRequests(),
+    collect: () => this.#foldRequests(),
   });
   readonly authFailures = new Counter({
     name: 'idcloud_auth_failures_total',
@@ -52,11 +52,11 @@ export class ServerMetrics {
    */
   recordRequest(method: string, route: string, statusCode: number, seconds: number): void {
     this.#finished.push(method, route, statusCode, seconds);
-    if (this.#finished.length >= FOLD_EVERY * SLOTS) this.foldRequests();
+    if (this.#finished.length >= FOLD_EVERY * SLOTS) this.#foldRequests();
   }
 
   /** Moves the recorded requests into the HTTP series; a scrape calls it first, so it never misses one. */
-  foldRequests(): void {
+  #foldRequests(): void {
     const f = this.#finished.splice(0);
     for (let i = 0; i < f.length; i += SLOTS) {
       const method = f[i] as string;
